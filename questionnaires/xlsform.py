@@ -33,7 +33,7 @@ from typing import Any
 
 import yaml
 
-from questionnaires.conditions import parse_condition
+from questionnaires.conditions import KEYWORDS, ConditionSyntaxError, parse_condition
 from questionnaires.model import LANGUAGES
 from questionnaires.problems import Problem, Severity
 from questionnaires.xlsform_expressions import (
@@ -43,7 +43,6 @@ from questionnaires.xlsform_expressions import (
     conjunction,
     translate_expression,
 )
-from questionnaires.xlsform_languages import Languages
 
 DEFAULT_CONSENT_VERSION = "xlsform-default-1"
 DEFAULT_CONSENT: Mapping[str, str] = {
@@ -89,7 +88,17 @@ _NOT_CARRIED = {
     "dateTime": "dates", "rank": "rankings", "select one external": "external choice lists",
 }  # fmt: skip
 _STRUCTURAL_ROW = re.compile(r"end[\s_]+(group|repeat|loop)\b", re.IGNORECASE)
-_GENERATED_NAME = re.compile(r"(?:generated_note_name|generated_table_list_label|reserved_name_for_field_list_labels)_(\d+)")
+_GENERATED_NAME = re.compile(
+    r"(?:generated_note_name|generated_table_list_label|reserved_name_for_field_list_labels)_(\d+)"
+)
+_LANGUAGE_NAMES = {
+    "en": "en", "eng": "en", "english": "en", "anglais": "en", "engels": "en", "englisch": "en",
+    "fr": "fr", "fra": "fr", "fre": "fr", "french": "fr", "francais": "fr", "frans": "fr",
+    "nl": "nl", "nld": "nl", "dut": "nl", "dutch": "nl", "nederlands": "nl", "neerlandais": "nl",
+    "flemish": "nl", "vlaams": "nl", "flamand": "nl",
+}  # fmt: skip
+_LANGUAGE_WITH_CODE = re.compile(r".*\(\s*([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)*\s*\)\s*")
+_UNTRANSLATED = "default"  # pyxform's key for a column without "::language"
 _TRUTHY = {"yes", "true", "true()", "1"}
 _FALSY = {"", "no", "false", "false()", "0"}
 
@@ -121,7 +130,7 @@ def import_xlsform(path: Path | str) -> XlsformImport:
         rows = get_xlsform(source).survey or []
     # pyxform raises PyXFormError for a bad form but plain exceptions for unreadable files:
     # whatever it raises, the form can't be read and the user must hear why.
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         message = re.sub(r"\s+", " ", str(error)).strip() or type(error).__name__
         return XlsformImport({}, [Problem(source, "file", f"pyxform could not read the form: {message}")])
     return _Importer(source, form, rows).run()
@@ -171,6 +180,72 @@ class _Rows:
         return [row for number, row in self.rows.items() if number not in self.taken]
 
 
+class _Languages:
+    """Which of the form's languages become ours (fr, nl, en), and where missing texts come from."""
+
+    def __init__(self, form: dict[str, Any], warn: Callable[[str, str], None]) -> None:
+        self.warn = warn
+        self.untranslated = str(form.get("default_language") or _UNTRANSLATED)
+        keys = list(dict.fromkeys(_text_keys(form, self.untranslated)))
+        self.sources: dict[str, str] = {}
+        for key in keys:
+            code = _language_code(key)
+            if code is not None and code not in self.sources:
+                self.sources[code] = key
+        if not self.sources and keys:
+            key = self.untranslated if self.untranslated in keys else keys[0]
+            self.sources["en"] = key
+            what = "have no language" if key == _UNTRANSLATED else f'are in "{key}" only'
+            warn("languages", f"the form's texts {what}: they were imported as English (en)")
+        for key in keys:
+            if key not in self.sources.values() and key != _UNTRANSLATED:
+                warn("languages", f'"{key}" is not one of fr, nl, en: its texts were dropped')
+        self.codes: tuple[str, ...] = tuple(c for c in LANGUAGES if c in self.sources) or ("en",)
+        by_key = {key: code for code, key in self.sources.items()}
+        self.default = by_key.get(self.untranslated) or next(
+            (by_key[k] for k in keys if k in by_key), self.codes[0]
+        )
+        preferred = [self.sources.get(self.default, ""), self.untranslated, _UNTRANSLATED]
+        self.fallbacks = list(dict.fromkeys([*preferred, *(self.sources[c] for c in self.codes), *keys]))
+
+    def question_texts(self, location: str) -> _Texts:
+        return _Texts(self, location)
+
+
+class _Texts:
+    """The translated texts of one question; what had to be filled in is reported once."""
+
+    def __init__(self, languages: _Languages, location: str) -> None:
+        self.languages = languages
+        self.location = location
+        self.filled: dict[str, list[str]] = {}
+        self.references: set[str] = set()
+
+    def get(self, raw: Any, what: str) -> dict[str, str] | None:
+        values = _text_values(raw, self.languages.untranslated)
+        if not any(values.get(key) for key in self.languages.fallbacks):
+            return None
+        fallback = next(values[key] for key in self.languages.fallbacks if values.get(key))
+        texts: dict[str, str] = {}
+        for code in self.languages.codes:
+            text = values.get(self.languages.sources.get(code, ""))
+            if not text:
+                text = fallback
+                self.filled.setdefault(code, []).append(what)
+            texts[code] = text
+            self.references.update(re.findall(r"\$\{\s*([^}\s]+)\s*\}", text))
+        return texts
+
+    def report(self) -> None:
+        if self.filled:
+            missing = "; ".join(f"{code} ({', '.join(dict.fromkeys(w))})" for code, w in self.filled.items())
+            default = self.languages.default
+            self.languages.warn(self.location, f"missing translations were filled from {default}: {missing}")
+        if self.references:
+            names = ", ".join(f"${{{name}}}" for name in sorted(self.references))
+            self.languages.warn(self.location, f"its text shows {names} as written: answers are not inserted")
+
+
 @dataclass(slots=True)
 class _Context:
     conditions: tuple[str, ...] = ()
@@ -184,7 +259,7 @@ class _Importer:
         self.form = form
         self.rows = _Rows(raw_rows)
         self.problems: list[Problem] = []
-        self.languages = Languages(form, self._warn)
+        self.languages = _Languages(form, self._warn)
         self.questions: list[dict[str, Any]] = []
         self.ids: set[str] = set()
         self.operands: dict[str, Operand] = {}
@@ -214,7 +289,7 @@ class _Importer:
         return {
             "id": document_id,
             "version": self._version(),
-            "title": {code: title for code in codes},
+            "title": dict.fromkeys(codes, title),
             "languages": list(codes),
             "default_language": self.languages.default,
             "source": f"Imported from the XLSForm {Path(self.source).name}",
@@ -230,7 +305,9 @@ class _Importer:
         if re.fullmatch(r"\d+", version) and 0 < int(version) <= MAX_VERSION:
             return int(version)
         if version:
-            self._warn("settings", f"version '{version}' is not a whole number from 1 to {MAX_VERSION}; 1 used")
+            self._warn(
+                "settings", f"version '{version}' is not a whole number from 1 to {MAX_VERSION}; 1 used"
+            )
         else:
             self._warn("settings", "the form has no version; 1 used")
         return 1
@@ -246,7 +323,9 @@ class _Importer:
                 self._generated(element, context)
             elif context.repeat is not None:
                 repeat = context.repeat
-                self._drop(row, f'not imported: it is inside repeat "{repeat.name}" (row {repeat.number})', name)
+                self._drop(
+                    row, f'not imported: it is inside repeat "{repeat.name}" (row {repeat.number})', name
+                )
                 self._walk(element.get("children", []), context)
             elif element_type in {"repeat", "loop"}:
                 self._drop(row, f"{element_type}s cannot be carried; the rows inside are not imported", name)
@@ -277,13 +356,17 @@ class _Importer:
             message += f", each shown only if {condition}"
         self._warn(row.location, message)
         if relevant and condition is None and inner.imported:
-            self._error(row.location, f"so these questions are shown regardless of it: {', '.join(inner.imported)}")
+            self._error(
+                row.location, f"so these questions are shown regardless of it: {', '.join(inner.imported)}"
+            )
 
     def _element(self, element: dict[str, Any], row: _Row, context: _Context) -> None:
         element_type = str(element.get("type", ""))
         name = row.name or str(element.get("name", ""))
         if element_type in _METADATA:
-            self._drop(row, f"'{row.type}' metadata is recorded by ODK's device; not carried", name, "warning")
+            self._drop(
+                row, f"'{row.type}' metadata is recorded by ODK's device; not carried", name, "warning"
+            )
         elif element_type in _NOT_ASKED:
             self._drop(row, f"'{row.type}' asks nothing of the respondent; not carried", name, "warning")
         elif element_type in _NOT_CARRIED:
@@ -321,6 +404,30 @@ class _Importer:
         hint = texts.get(element.get("hint"), "hint")
         if hint is not None:
             question["hint"] = hint
+        codes = tuple(c["code"] for c in extra.get("choices", []))
+        self._rules(question, bind, row, context, texts, codes)
+        question.update(extra)
+        self.questions.append(question)
+        self.ids.add(question["id"])
+        context.imported.append(question["id"])
+        texts.report()
+        kind = _KINDS.get(str(question["type"]))
+        if kind is not None:
+            self.operands[name] = Operand(question["id"], kind, codes)
+        if "or_other" in row.type.split() and "choices" in extra:
+            self._other(question, name, row, context)
+
+    def _rules(
+        self,
+        question: dict[str, Any],
+        bind: dict[str, Any],
+        row: _Row,
+        context: _Context,
+        texts: _Texts,
+        codes: tuple[str, ...],
+    ) -> None:
+        """``required``, ``show_if`` (the groups' conditions and the row's own) and ``constraint``."""
+        name = row.name
         if question["type"] != "note":
             required = str(bind.get("required", "")).strip()
             if required.lower() not in _TRUTHY:
@@ -334,27 +441,16 @@ class _Importer:
         if conditions:
             question["show_if"] = conjunction(conditions)
         kind = _KINDS.get(str(question["type"]))
-        codes = tuple(c["code"] for c in extra.get("choices", []))
         constraint = str(bind.get("constraint", "")).strip()
         if constraint and kind is not None:
-            dot = Operand(".", kind, codes)
-            carried = self._condition(constraint, row, dot, name, column="constraint")
+            carried = self._condition(constraint, row, Operand(".", kind, codes), name, column="constraint")
             if carried is not None:
                 question["constraint"] = carried
                 message = texts.get(bind.get("jr:constraintMsg"), "constraint message")
                 if message is not None:
                     question["constraint_message"] = message
-        question.update(extra)
-        self.questions.append(question)
-        self.ids.add(question["id"])
-        context.imported.append(question["id"])
-        texts.report()
-        if kind is not None:
-            self.operands[name] = Operand(question["id"], kind, codes)
-        if "or_other" in row.type.split() and "choices" in extra:
-            self._other(question, name, row, context)
 
-    def _choices(self, element: dict[str, Any], row: _Row, texts: Any) -> list[dict[str, Any]] | None:
+    def _choices(self, element: dict[str, Any], row: _Row, texts: _Texts) -> list[dict[str, Any]] | None:
         raw_choices = element.get("choices") or element.get("children") or []
         itemset = str(element.get("itemset", ""))
         if not raw_choices:
@@ -372,27 +468,35 @@ class _Importer:
                 label = {c: OTHER_LABEL[c] for c in self.languages.codes}
             if label is None:
                 self._warn(row.location, f"the choice '{code}' has no label; its code is shown instead")
-                label = {c: code for c in self.languages.codes}
+                label = dict.fromkeys(self.languages.codes, code)
             choices.append({"code": code, "label": label})
         if len(choices) < 2:
             self._drop(row, "a choice question needs at least 2 choices; not imported", str(element["name"]))
             return None
         choice_filter = str(element.get("choice_filter", "")).strip()
         if choice_filter:
-            self._error(row.location, f"choice_filter '{choice_filter}' cannot be carried: all choices are offered")
+            self._error(
+                row.location, f"choice_filter '{choice_filter}' cannot be carried: all choices are offered"
+            )
         return choices
 
     def _range(self, element: dict[str, Any], row: _Row) -> tuple[str, dict[str, Any]]:
         parameters = element.get("parameters") or {}
-        start, end, step = (_decimal(parameters.get(k), d) for k, d in (("start", 1), ("end", 10), ("step", 1)))
+        start, end, step = (
+            _decimal(parameters.get(k), d) for k, d in (("start", 1), ("end", 10), ("step", 1))
+        )
         low, high = min(start, end), max(start, end)
         if start > end:
-            self._warn(row.location, f"the range runs from {start} down to {end}; imported from {low} to {high}")
+            self._warn(
+                row.location, f"the range runs from {start} down to {end}; imported from {low} to {high}"
+            )
         if low == low.to_integral_value() and high == high.to_integral_value():
             if step != 1:
                 self._warn(row.location, f"the step {step} is not carried: every whole number is accepted")
             return "scale", {"min": int(low), "max": int(high)}
-        self._warn(row.location, f"decimal range imported as a number from {low} to {high} (step {step} lost)")
+        self._warn(
+            row.location, f"decimal range imported as a number from {low} to {high} (step {step} lost)"
+        )
         return "number", {"min": float(low), "max": float(high)}
 
     def _notes_on_type(self, element: dict[str, Any], row: _Row, question_type: str) -> None:
@@ -441,7 +545,7 @@ class _Importer:
         try:
             condition = translate_expression(expression, self._resolver(own_name, dot), dot)
             parse_condition(condition)
-        except (UntranslatableExpression, ValueError) as error:
+        except (UntranslatableExpression, ConditionSyntaxError) as error:
             self._error(row.location, f"{column} expression '{expression}' cannot be carried: {error}")
             return None
         return condition
@@ -464,7 +568,7 @@ class _Importer:
 
     def _identifier(self, name: str, row: _Row) -> str:
         base = _identifier(name, allow_dash=False)
-        if base.lower() in {"and", "or", "not", "in"}:
+        if base in KEYWORDS:
             base += "_q"
         candidate, number = base, 2
         while candidate in self.ids:
@@ -519,3 +623,42 @@ def _decimal(value: Any, default: int) -> Decimal:
 def _is_generated_other(label: Any) -> bool:
     values = label.values() if isinstance(label, dict) else [label]
     return all(v == "Other" for v in values)
+
+
+def _language_code(key: str) -> str | None:
+    """fr, nl or en for a language header such as "French (fr)", "Nederlands" or "EN"."""
+    match = _LANGUAGE_WITH_CODE.fullmatch(key)
+    if match is not None:
+        return _LANGUAGE_NAMES.get(match.group(1).lower())
+    plain = unicodedata.normalize("NFKD", key).encode("ascii", "ignore").decode().strip().lower()
+    return _LANGUAGE_NAMES.get(plain)
+
+
+def _text_values(raw: Any, untranslated: str) -> dict[str, str]:
+    """A pyxform text (a string, or a dict keyed by language) as a dict of non-empty strings."""
+    if isinstance(raw, dict):
+        return {str(k): str(v).strip() for k, v in raw.items() if isinstance(v, str | int | float)}
+    if isinstance(raw, str | int | float) and str(raw).strip():
+        return {untranslated: str(raw).strip()}
+    return {}
+
+
+def _text_keys(form: dict[str, Any], untranslated: str) -> list[str]:
+    """Every language key of the form's texts, in the order they first appear."""
+    keys: list[str] = []
+
+    def add(raw: Any) -> None:
+        keys.extend(key for key, text in _text_values(raw, untranslated).items() if text)
+
+    def visit(elements: list[dict[str, Any]]) -> None:
+        for element in elements:
+            add(element.get("label"))
+            add(element.get("hint"))
+            add(element.get("bind", {}).get("jr:constraintMsg"))
+            for choice in element.get("choices") or []:
+                add(choice.get("label"))
+            if element.get("type") in {"group", "repeat", "loop"}:
+                visit(element.get("children", []))
+
+    visit(form.get("children", []))
+    return keys

@@ -52,7 +52,9 @@ def create_organization(
 
 
 def join_federation(session: Session, member: Organization, federation_slug: str) -> None:
-    federation = session.scalar(select(Organization).where(Organization.slug == federation_slug.strip().lower()))
+    federation = session.scalar(
+        select(Organization).where(Organization.slug == federation_slug.strip().lower())
+    )
     if federation is None:
         raise AccountError(f"no organization with the slug {federation_slug!r}")
     if not federation.is_federation:

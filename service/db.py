@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 def make_engine(database_url: str, **options: Any) -> Engine:
     """An engine tuned for the backend: SQLite in WAL mode with foreign keys, PostgreSQL with a checked pool."""
     if database_url.startswith("sqlite"):
-        engine = create_engine(database_url, connect_args={"timeout": 30, "check_same_thread": False}, **options)
+        engine = create_engine(
+            database_url, connect_args={"timeout": 30, "check_same_thread": False}, **options
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine

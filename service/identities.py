@@ -23,7 +23,9 @@ class IdentityDecryptError(Exception):
 
 
 def _derive(secret: str, purpose: bytes) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"vises-identities", info=purpose).derive(secret.encode())
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"vises-identities", info=purpose).derive(
+        secret.encode()
+    )
 
 
 class IdentityVault:
@@ -35,10 +37,14 @@ class IdentityVault:
     rotations.
     """
 
-    def __init__(self, data_key: str, previous_keys: Sequence[str] = (), hash_key_source: str | None = None) -> None:
+    def __init__(
+        self, data_key: str, previous_keys: Sequence[str] = (), hash_key_source: str | None = None
+    ) -> None:
         self._hash_key = _derive(hash_key_source or data_key, b"digest")
         keys = [data_key, *previous_keys]
-        self._fernet = MultiFernet([Fernet(base64.urlsafe_b64encode(_derive(k, b"encryption"))) for k in keys])
+        self._fernet = MultiFernet(
+            [Fernet(base64.urlsafe_b64encode(_derive(k, b"encryption"))) for k in keys]
+        )
 
     def digest(self, channel: str, address: str) -> str:
         return hmac.new(self._hash_key, f"{channel}:{address}".encode(), hashlib.sha256).hexdigest()
@@ -50,11 +56,15 @@ class IdentityVault:
         try:
             return self._fernet.decrypt(token).decode()
         except InvalidToken as exc:
-            raise IdentityDecryptError("identity ciphertext cannot be decrypted with the configured keys") from exc
+            raise IdentityDecryptError(
+                "identity ciphertext cannot be decrypted with the configured keys"
+            ) from exc
 
     def reencrypt(self, token: bytes) -> bytes:
         """The same value encrypted under the current key (for key rotation)."""
         try:
             return self._fernet.rotate(token)
         except InvalidToken as exc:
-            raise IdentityDecryptError("identity ciphertext cannot be decrypted with the configured keys") from exc
+            raise IdentityDecryptError(
+                "identity ciphertext cannot be decrypted with the configured keys"
+            ) from exc

@@ -28,7 +28,9 @@ class JobQueue(Protocol):
 
     def enqueue(self, func: str, *args: Any, queue: str = "default", job_id: str | None = None) -> None: ...
 
-    def enqueue_many(self, func: str, arg_lists: Iterable[Sequence[Any]], *, queue: str = "default") -> int: ...
+    def enqueue_many(
+        self, func: str, arg_lists: Iterable[Sequence[Any]], *, queue: str = "default"
+    ) -> int: ...
 
 
 def resolve(func: str) -> Callable[..., Any]:
@@ -67,7 +69,9 @@ class RedisJobs:
     def __init__(self, connection: Redis, *, batch_size: int = 1000) -> None:
         self._connection = connection
         self._batch_size = batch_size
-        self._queues = {name: Queue(name, connection=connection, serializer=JSONSerializer) for name in QUEUES}
+        self._queues = {
+            name: Queue(name, connection=connection, serializer=JSONSerializer) for name in QUEUES
+        }
 
     def queue(self, name: str) -> Queue:
         return self._queues[name]

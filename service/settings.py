@@ -87,7 +87,9 @@ def load_settings(
     """Build the settings from ``environ`` (default: the process environment plus ``.env``)."""
     if environ is None:
         dotenv = env_file or Path.cwd() / ".env"
-        file_values = {k: v for k, v in dotenv_values(dotenv).items() if v is not None} if dotenv.exists() else {}
+        file_values = (
+            {k: v for k, v in dotenv_values(dotenv).items() if v is not None} if dotenv.exists() else {}
+        )
         env: dict[str, str] = {**file_values, **os.environ}
     else:
         env = dict(environ)
@@ -95,7 +97,9 @@ def load_settings(
     try:
         instance.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ConfigError(f"VISES_INSTANCE_PATH: cannot create the instance folder {instance}: {exc.strerror}") from exc
+        raise ConfigError(
+            f"VISES_INSTANCE_PATH: cannot create the instance folder {instance}: {exc.strerror}"
+        ) from exc
 
     stored = _stored_secrets(instance)
     secret_key = _non_empty(env, "SECRET_KEY") or stored.setdefault("SECRET_KEY", secrets.token_urlsafe(32))
@@ -174,9 +178,13 @@ def _database_url(env: Mapping[str, str], instance: Path) -> str:
     try:
         url = make_url(value)
     except ArgumentError:
-        raise ConfigError(f"DATABASE_URL: {value!r} is not a database URL (e.g. postgresql+psycopg://user@host/db)") from None
+        raise ConfigError(
+            f"DATABASE_URL: {value!r} is not a database URL (e.g. postgresql+psycopg://user@host/db)"
+        ) from None
     if url.get_backend_name() not in {"sqlite", "postgresql"}:
-        raise ConfigError(f"DATABASE_URL: unsupported database {url.get_backend_name()!r} (use postgresql or sqlite)")
+        raise ConfigError(
+            f"DATABASE_URL: unsupported database {url.get_backend_name()!r} (use postgresql or sqlite)"
+        )
     if url.port is not None and not 1 <= url.port <= 65535:
         raise ConfigError(f"DATABASE_URL: port {url.port} is out of range (1-65535)")
     return value
@@ -231,7 +239,9 @@ def _twilio(env: Mapping[str, str]) -> TwilioSettings | None:
     if from_number is not None and not _PHONE.match(from_number):
         raise ConfigError(f"TWILIO_FROM_NUMBER: {from_number!r} is not an E.164 number (e.g. +32460000000)")
     if service_sid is not None and not (_TWILIO_SID.match(service_sid) and service_sid.startswith("MG")):
-        raise ConfigError("TWILIO_MESSAGING_SERVICE_SID: must look like MG followed by 32 hexadecimal characters")
+        raise ConfigError(
+            "TWILIO_MESSAGING_SERVICE_SID: must look like MG followed by 32 hexadecimal characters"
+        )
     whatsapp = _non_empty(env, "TWILIO_WHATSAPP_FROM")
     if whatsapp is not None and not _PHONE.match(whatsapp.removeprefix("whatsapp:")):
         raise ConfigError(f"TWILIO_WHATSAPP_FROM: {whatsapp!r} is not an E.164 number")

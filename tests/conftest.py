@@ -171,7 +171,9 @@ def cli(cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     runner = CliRunner()
 
     def invoke(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Any:
-        return runner.invoke(vises, list(args), input=input, env={**cli_env, **(env or {})}, catch_exceptions=False)
+        return runner.invoke(
+            vises, list(args), input=input, env={**cli_env, **(env or {})}, catch_exceptions=False
+        )
 
     return invoke
 
@@ -179,4 +181,6 @@ def cli(cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 def pytest_report_header(config: pytest.Config) -> list[str]:
     database = "postgresql" if postgres_admin_url() else "sqlite"
     redis = shared_redis_url() or "none"
-    return [f"vises tests: database={database} redis={redis} require_services={os.environ.get('VISES_TEST_REQUIRE_SERVICES', '0')}"]
+    return [
+        f"vises tests: database={database} redis={redis} require_services={os.environ.get('VISES_TEST_REQUIRE_SERVICES', '0')}"
+    ]

@@ -27,7 +27,9 @@ def start_worker(
     """Serve jobs until stopped (or, with ``burst``, until the queues are empty)."""
     settings = settings or load_settings()
     if settings.redis_url is None:
-        raise ConfigError("REDIS_URL: vises worker needs Redis; without it jobs run inline in the web process")
+        raise ConfigError(
+            "REDIS_URL: vises worker needs Redis; without it jobs run inline in the web process"
+        )
     configure_logging(settings.log_level)
     runtime = build_runtime(settings)
     install_runtime(runtime)

@@ -21,10 +21,17 @@ def org() -> None:
 @click.option("--name", help="Full name (defaults to the slug, titled).")
 @click.option("--short-name", help="Name used in messages for {org}, at most 20 characters.")
 @click.option("--federation", "federation_slug", help="Make it a member of this federation.")
-@click.option("--kind", type=click.Choice([k.value for k in OrganizationKind]), default="enterprise", show_default=True)
+@click.option(
+    "--kind", type=click.Choice([k.value for k in OrganizationKind]), default="enterprise", show_default=True
+)
 @click.option("--language", type=click.Choice(["fr", "nl", "en"]), default="fr", show_default=True)
-@click.option("--region", type=click.Choice(["BE", "FR", "NL", "LU"]), default="BE", show_default=True,
-              help="Default region for phone numbers without a country code.")
+@click.option(
+    "--region",
+    type=click.Choice(["BE", "FR", "NL", "LU"]),
+    default="BE",
+    show_default=True,
+    help="Default region for phone numbers without a country code.",
+)
 @click.pass_context
 def org_create(
     ctx: click.Context,

@@ -52,6 +52,8 @@ def serve(ctx: click.Context, host: str, port: str) -> None:
     runtime = get_runtime(ctx)
     app = create_app(runtime=runtime, migrate=True)
     runtime.engine.dispose()
-    click.echo(f"vises on http://{host}:{port_number}  (database: {runtime.engine.dialect.name}, "
-               f"jobs: {'redis' if runtime.redis else 'inline'})")
+    click.echo(
+        f"vises on http://{host}:{port_number}  (database: {runtime.engine.dialect.name}, "
+        f"jobs: {'redis' if runtime.redis else 'inline'})"
+    )
     run_gunicorn(app, host, port_number)

@@ -10,9 +10,23 @@ from service.models.campaigns import (
     Launch,
     QuestionnaireVersion,
 )
-from service.models.conversations import Answer, ConsentRecord, Conversation, ConversationStatus, InboundMessage
+from service.models.conversations import (
+    Answer,
+    ConsentRecord,
+    Conversation,
+    ConversationStatus,
+    InboundMessage,
+)
 from service.models.messaging import STATUS_RANK, MessageKind, OutboundMessage, OutboundStatus
-from service.models.organizations import ApiToken, ErasureMode, FederationMembership, Organization, OrganizationKind, Role, User
+from service.models.organizations import (
+    ApiToken,
+    ErasureMode,
+    FederationMembership,
+    Organization,
+    OrganizationKind,
+    Role,
+    User,
+)
 from service.models.privacy import AuditEvent, Export, PrivacyRequest
 from service.models.respondents import Identity, OptOut, Respondent
 from service.models.scores import CampaignAggregate, Score

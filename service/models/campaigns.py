@@ -33,7 +33,9 @@ class QuestionnaireVersion(Base):
     __table_args__ = (UniqueConstraint("organization_id", "questionnaire_key", "version", "checksum"),)
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
     questionnaire_key: Mapped[str] = mapped_column(String(100))
     version: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(300))
@@ -48,7 +50,9 @@ class Campaign(Base):
     __tablename__ = "campaigns"
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
     questionnaire_version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_versions.id"))
     code: Mapped[str] = mapped_column(String(16), unique=True)
     name: Mapped[str] = mapped_column(String(200))

@@ -59,7 +59,9 @@ class InboundMessage(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
     external_id: Mapped[str] = mapped_column(String(128))
-    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id", ondelete="SET NULL"), index=True)
+    conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversations.id", ondelete="SET NULL"), index=True
+    )
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -74,7 +76,9 @@ class Answer(Base):
     question_id: Mapped[str] = mapped_column(String(100))
     value: Mapped[Any] = mapped_column(Json, nullable=True)
     is_free_text: Mapped[bool] = mapped_column(Boolean, default=False)
-    inbound_message_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id", ondelete="SET NULL"))
+    inbound_message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inbound_messages.id", ondelete="SET NULL")
+    )
     channel: Mapped[str] = mapped_column(String(16))
     revision: Mapped[int] = mapped_column(Integer, default=1)
     answered_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -86,7 +90,9 @@ class ConsentRecord(Base):
     __tablename__ = "consent_records"
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
-    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
     consent_version: Mapped[str] = mapped_column(String(64))
     text_digest: Mapped[str] = mapped_column(String(64))

@@ -31,7 +31,9 @@ class PrivacyRequest(Base):
     __tablename__ = "privacy_requests"
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
     kind: Mapped[str] = mapped_column(String(16))
     """access or erasure"""
     scope: Mapped[str | None] = mapped_column(String(16))
@@ -49,7 +51,9 @@ class Export(Base):
     __tablename__ = "exports"
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
     format: Mapped[str] = mapped_column(String(8))
     language: Mapped[str] = mapped_column(String(2))

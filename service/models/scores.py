@@ -14,7 +14,9 @@ from service.models.base import Base, utcnow
 class Score(Base):
     __tablename__ = "scores"
 
-    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
+    )
     indicator_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[float | None] = mapped_column(Float)
     category: Mapped[str | None] = mapped_column(String(64))

@@ -10,7 +10,9 @@ from service.settings import Settings, load_settings
 from service.web import database, errors, health, i18n
 
 
-def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None, migrate: bool = False) -> Flask:
+def create_app(
+    settings: Settings | None = None, *, runtime: Runtime | None = None, migrate: bool = False
+) -> Flask:
     """Build the app; ``migrate`` applies pending migrations first (``vises serve`` and ``demo`` do)."""
     settings = settings or (runtime.settings if runtime else load_settings())
     runtime = runtime or build_runtime(settings)

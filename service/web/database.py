@@ -19,7 +19,7 @@ def db() -> Session:
     return g.db  # type: ignore[no-any-return]
 
 
-def _close(_exc: BaseException | None) -> None:
+def _close(exc: BaseException | None) -> None:  # noqa: ARG001 (teardown signature)
     session = g.pop("db", None)
     if session is not None:
         session.close()

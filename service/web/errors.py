@@ -12,7 +12,10 @@ log = logging.getLogger(__name__)
 
 
 def _wants_json() -> bool:
-    return request.path.startswith(("/api/", "/webhooks/")) or request.accept_mimetypes.best == "application/json"
+    return (
+        request.path.startswith(("/api/", "/webhooks/"))
+        or request.accept_mimetypes.best == "application/json"
+    )
 
 
 def _handle_http(exc: HTTPException) -> ResponseReturnValue:
@@ -22,7 +25,7 @@ def _handle_http(exc: HTTPException) -> ResponseReturnValue:
     return render_template("error.html", code=code, name=exc.name, description=exc.description), code
 
 
-def _handle_unexpected(exc: Exception) -> ResponseReturnValue:
+def _handle_unexpected(exc: Exception) -> ResponseReturnValue:  # noqa: ARG001 (handler signature)
     log.exception("unhandled error on %s %s", request.method, request.path)
     return _handle_http(InternalServerError())
 

@@ -12,7 +12,7 @@ accesslog = "-"
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
 
 
-def on_starting(server: object) -> None:
+def on_starting(server: object) -> None:  # noqa: ARG001 (gunicorn hook signature)
     """Check the configuration once in the master, so a bad value stops start-up with one line."""
     import sys
 

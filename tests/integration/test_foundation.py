@@ -41,10 +41,24 @@ def test_unknown_page_is_a_translated_404_not_a_traceback(client: Any) -> None:
 
 
 def test_org_and_user_commands_create_a_first_account(cli: Any, runtime: Runtime) -> None:
-    assert cli("org", "create", "reseau-wallon", "--name", "Réseau wallon", "--kind", "federation").exit_code == 0
-    result = cli("org", "create", "atelier-namur", "--name", "Atelier de Namur", "--federation", "reseau-wallon")
+    assert (
+        cli("org", "create", "reseau-wallon", "--name", "Réseau wallon", "--kind", "federation").exit_code
+        == 0
+    )
+    result = cli(
+        "org", "create", "atelier-namur", "--name", "Atelier de Namur", "--federation", "reseau-wallon"
+    )
     assert result.exit_code == 0, result.output
-    result = cli("user", "create", "--org", "atelier-namur", "--email", "Ana@Example.org", "--password", "correct horse battery")
+    result = cli(
+        "user",
+        "create",
+        "--org",
+        "atelier-namur",
+        "--email",
+        "Ana@Example.org",
+        "--password",
+        "correct horse battery",
+    )
     assert result.exit_code == 0, result.output
     with runtime.transaction() as session:
         member = session.scalar(select(Organization).where(Organization.slug == "atelier-namur"))
@@ -57,7 +71,9 @@ def test_org_and_user_commands_create_a_first_account(cli: Any, runtime: Runtime
 
 
 def test_cli_errors_are_one_line(cli: Any) -> None:
-    result = cli("user", "create", "--org", "nowhere", "--email", "a@b.org", "--password", "correct horse battery")
+    result = cli(
+        "user", "create", "--org", "nowhere", "--email", "a@b.org", "--password", "correct horse battery"
+    )
     assert result.exit_code == 1
     assert result.output.strip() == "Error: no organization with the slug 'nowhere'"
     result = cli("db", "upgrade", env={"DATABASE_URL": "nonsense"})

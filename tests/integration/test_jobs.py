@@ -32,7 +32,10 @@ def test_redis_jobs_pipeline_batches_and_a_worker_runs_them(redis_url: str) -> N
     CALLS.clear()
     connection = Redis.from_url(redis_url)
     jobs = RedisJobs(connection, batch_size=7)
-    assert jobs.enqueue_many("tests.integration.test_jobs.record", ((i,) for i in range(20)), queue="delivery") == 20
+    assert (
+        jobs.enqueue_many("tests.integration.test_jobs.record", ((i,) for i in range(20)), queue="delivery")
+        == 20
+    )
     jobs.enqueue("tests.integration.test_jobs.record", "single")
     assert Queue("delivery", connection=connection).count == 20
     worker = SimpleWorker(

@@ -53,13 +53,18 @@ def test_given_values_win_over_generated_ones(tmp_path: Path) -> None:
         ({"TWILIO_ACCOUNT_SID": SID}, "TWILIO_AUTH_TOKEN"),
         ({"TWILIO_ACCOUNT_SID": "nope", "TWILIO_AUTH_TOKEN": "t"}, "TWILIO_ACCOUNT_SID"),
         ({"TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": "t"}, "TWILIO_FROM_NUMBER"),
-        ({"TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": "t", "TWILIO_FROM_NUMBER": "0470"}, "TWILIO_FROM_NUMBER"),
+        (
+            {"TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": "t", "TWILIO_FROM_NUMBER": "0470"},
+            "TWILIO_FROM_NUMBER",
+        ),
         ({"TELEGRAM_BOT_TOKEN": "abc"}, "TELEGRAM_BOT_TOKEN"),
         ({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_SECRET": "has space"}, "TELEGRAM_WEBHOOK_SECRET"),
         ({"VISES_PRODUCTION": "maybe"}, "VISES_PRODUCTION"),
     ],
 )
-def test_a_bad_value_is_one_line_naming_the_variable(tmp_path: Path, env: dict[str, str], variable: str) -> None:
+def test_a_bad_value_is_one_line_naming_the_variable(
+    tmp_path: Path, env: dict[str, str], variable: str
+) -> None:
     with pytest.raises(ConfigError) as info:
         settings(tmp_path, **env)
     message = str(info.value)
@@ -84,13 +89,21 @@ def test_channels_are_enabled_by_their_credentials(tmp_path: Path) -> None:
     assert settings(tmp_path, TELEGRAM_BOT_TOKEN=TOKEN).telegram.webhook_secret == generated
 
 
-def test_dotenv_file_is_read_and_the_environment_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_dotenv_file_is_read_and_the_environment_wins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / ".env").write_text("PUBLIC_BASE_URL=https://from-dotenv.example\nLOG_LEVEL=debug\n")
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
     monkeypatch.setenv("LOG_LEVEL", "warning")
     monkeypatch.setenv("VISES_INSTANCE_PATH", str(tmp_path / "inst"))
-    for name in ("DATABASE_URL", "REDIS_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TELEGRAM_BOT_TOKEN"):
+    for name in (
+        "DATABASE_URL",
+        "REDIS_URL",
+        "TWILIO_ACCOUNT_SID",
+        "TWILIO_AUTH_TOKEN",
+        "TELEGRAM_BOT_TOKEN",
+    ):
         monkeypatch.delenv(name, raising=False)
     s = load_settings()
     assert s.public_base_url == "https://from-dotenv.example"
@@ -100,6 +113,6 @@ def test_dotenv_file_is_read_and_the_environment_wins(tmp_path: Path, monkeypatc
 
 @pytest.mark.parametrize("value", ["0", "65536", "http", "-1"])
 def test_port_out_of_range(value: str) -> None:
-    with pytest.raises(ConfigError, match="^--port: "):
+    with pytest.raises(ConfigError, match=r"^--port: "):
         check_port(value, "--port")
     assert check_port("8080") == 8080
