@@ -21,12 +21,15 @@ def alembic_config() -> Config:
 
 
 def head_revision() -> str | None:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    """The newest revision (several branches, while they exist, are reported joined by "+")."""
+    heads = sorted(ScriptDirectory.from_config(alembic_config()).get_heads())
+    return "+".join(heads) or None
 
 
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        heads = sorted(MigrationContext.configure(conn).get_current_heads())
+    return "+".join(heads) or None
 
 
 def upgrade(engine: Engine) -> None:
@@ -40,7 +43,7 @@ def upgrade(engine: Engine) -> None:
             conn.commit()
         try:
             config.attributes["connection"] = conn
-            command.upgrade(config, "head")
+            command.upgrade(config, "heads")
             conn.commit()
         finally:
             if conn.dialect.name == "postgresql":

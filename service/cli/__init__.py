@@ -8,7 +8,9 @@ from typing import Any
 import click
 
 from service.cli.base import VisesGroup
+from service.cli.campaigns import campaign
 from service.cli.database import db
+from service.cli.demo import demo
 from service.cli.organizations import org, user
 from service.cli.server import serve
 from service.cli.worker import worker
@@ -19,7 +21,7 @@ def cli() -> None:
     """vises: impact surveys for social enterprises, by web, Telegram and SMS."""
 
 
-for command in (serve, db, worker, org, user):
+for command in (serve, demo, db, worker, org, user, campaign):
     cli.add_command(command)
 
 

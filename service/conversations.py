@@ -1,0 +1,564 @@
+"""The conversation service: one inbound message in, one stored step and one reply out.
+
+Every channel comes through :meth:`ConversationService.handle`: the message is
+deduplicated on its provider id, the respondent's conversation is locked, the
+engine advances, and the answer, the new state and the ledger row are written in
+one transaction. An answer is acknowledged only after it is committed; jobs
+(scoring) are enqueued after the commit, so a lost job can always be redone from
+the database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Select, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bots.base import Inbound, Outgoing
+from questionnaires import engine
+from questionnaires.keywords import Command, Keyword, classify
+from questionnaires.messages import message
+from questionnaires.model import AnswerValue, Question, QuestionType, Questionnaire, translate
+from questionnaires.turns import (
+    BackReply,
+    LanguageReply,
+    Outcome,
+    Reply,
+    Stage,
+    State,
+    TextReply,
+    Turn,
+)
+from service import campaigns as campaign_rules
+from service import respondents
+from service.definitions import definition
+from service.models import (
+    Answer,
+    Campaign,
+    ConsentRecord,
+    Contact,
+    Conversation,
+    ConversationStatus,
+    Identity,
+    InboundMessage,
+    Organization,
+    QuestionnaireVersion,
+)
+from service.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+SCORING_JOB = "workers.scoring.score_conversation"
+ENDED = frozenset({ConversationStatus.COMPLETED, ConversationStatus.REFUSED, ConversationStatus.EXPIRED})
+
+
+@dataclass(frozen=True)
+class Handled:
+    """The result of one inbound message: what to reply, and what happened."""
+
+    outgoing: Outgoing
+    duplicate: bool = False
+    conversation_id: int | None = None
+    status: str | None = None
+    stored_answer: bool = False
+
+
+@dataclass
+class _Step:
+    """What one transaction decided, plus the jobs to enqueue once it has committed."""
+
+    handled: Handled
+    jobs: list[tuple[str, tuple[Any, ...], str]] = field(default_factory=list)
+
+
+@dataclass
+class _Context:
+    """The conversation being handled and everything loaded with it."""
+
+    conversation: Conversation
+    campaign: Campaign
+    organization: Organization
+    questionnaire: Questionnaire
+
+    @property
+    def variables(self) -> dict[str, str]:
+        return {"org": self.organization.short_name}
+
+    @property
+    def state(self) -> State:
+        return State.from_json(self.conversation.state)
+
+
+class ConversationService:
+    """Handles inbound messages of every channel against the database (no Flask, no channel SDK)."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    def handle(self, inbound: Inbound) -> Handled:
+        """Process one inbound message exactly once; a redelivery returns ``duplicate=True`` and no reply."""
+        for attempt in range(3):
+            try:
+                with self.runtime.transaction() as session:
+                    step = _Handler(self.runtime, session, inbound).run()
+                break
+            except IntegrityError:
+                # Two first messages from one person raced to create their identity or conversation:
+                # the loser starts over and finds what the winner created.
+                if attempt == 2:
+                    raise
+                log.info("retrying %s message after a concurrent insert", inbound.channel)
+        for func, args, queue in step.jobs:
+            try:
+                self.runtime.jobs.enqueue(func, *args, queue=queue)
+            except Exception:
+                log.exception("could not enqueue %s; the sweep will redo it", func)
+        return step.handled
+
+
+class _Handler:
+    """One message's handling inside one transaction."""
+
+    def __init__(self, runtime: Runtime, session: Session, inbound: Inbound) -> None:
+        self.runtime = runtime
+        self.session = session
+        self.inbound = inbound
+        self.now = inbound.received_at
+        self.digest = runtime.vault.digest(inbound.channel, inbound.address)
+        self.jobs: list[tuple[str, tuple[Any, ...], str]] = []
+
+    # -- entry ---------------------------------------------------------------------------------------
+
+    def run(self) -> _Step:
+        keyword = self.inbound.command or (classify(self.inbound.text) if self.inbound.text else None)
+        explicit = self._explicit_campaign(keyword)
+        context = self._active_context(explicit)
+        inbound_id = self._claim(context.conversation.id if context else None)
+        if inbound_id is None:
+            return _Step(Handled(Outgoing(language=self._language(context)), duplicate=True))
+        self.inbound_id = inbound_id
+
+        if keyword is not None and keyword.command in (Command.STOP, Command.START):
+            handled = self._opt_command(keyword, context)
+        elif explicit is not None and (context is None or context.campaign.id != explicit.id):
+            handled = self._start(explicit, reply=self._reply_after_start(keyword))
+        elif context is None:
+            handled = self._without_conversation(keyword)
+        else:
+            handled = self._continue(context, keyword)
+        return _Step(handled, self.jobs)
+
+    # -- finding things ------------------------------------------------------------------------------
+
+    def _explicit_campaign(self, keyword: Keyword | None) -> Campaign | None:
+        """The campaign this message opens: a code (deep link, web path), an invitation link, or an SMS keyword."""
+        if self.inbound.link_token:
+            contact = self.session.scalar(select(Contact).where(Contact.link_token == self.inbound.link_token))
+            if contact is not None:
+                self._link_contact(contact)
+                return self.session.get(Campaign, contact.campaign_id)
+        if self.inbound.campaign_code:
+            return campaign_rules.campaign_by_code(self.session, self.inbound.campaign_code)
+        text = self.inbound.text
+        if keyword is None and text and self.inbound.answer is None and _could_be_keyword(text):
+            return campaign_rules.campaign_by_keyword(self.session, text)
+        return None
+
+    def _link_contact(self, contact: Contact) -> None:
+        """A person opened their personal Telegram link: their chat becomes an identity of the contact's respondent."""
+        respondents.identity_for(
+            self.session,
+            self.runtime.vault,
+            self._organization_id_of(contact.campaign_id),
+            self.inbound.channel,
+            self.inbound.address,
+            respondent_id=contact.respondent_id,
+        )
+        if contact.linked_at is None:
+            contact.linked_at = self.now
+
+    def _organization_id_of(self, campaign_id: int) -> int:
+        return int(self.session.scalar(select(Campaign.organization_id).where(Campaign.id == campaign_id)) or 0)
+
+    def _active_context(self, explicit: Campaign | None) -> _Context | None:
+        """The sender's conversation in progress (in ``explicit`` if given), locked for this transaction."""
+        query: Select[tuple[Conversation, Campaign, Organization, QuestionnaireVersion]] = (
+            select(Conversation, Campaign, Organization, QuestionnaireVersion)
+            .join(Identity, Identity.id == Conversation.identity_id)
+            .join(Campaign, Campaign.id == Conversation.campaign_id)
+            .join(Organization, Organization.id == Campaign.organization_id)
+            .join(QuestionnaireVersion, QuestionnaireVersion.id == Campaign.questionnaire_version_id)
+            .where(
+                Identity.channel == self.inbound.channel,
+                Identity.digest == self.digest,
+                Conversation.status == ConversationStatus.IN_PROGRESS,
+            )
+            .order_by(Conversation.updated_at.desc())
+            .limit(1)
+            .with_for_update(of=Conversation)
+        )
+        if explicit is not None:
+            query = query.where(Conversation.campaign_id == explicit.id)
+        row = self.session.execute(query).first()
+        if row is None:
+            return None
+        conversation, campaign, organization, version = row
+        return _Context(conversation, campaign, organization, self._definition(version))
+
+    def _definition(self, version: QuestionnaireVersion) -> Questionnaire:
+        cache = self.runtime.cache.setdefault("definitions", {})
+        parsed = cache.get(version.id)
+        if parsed is None:
+            parsed = cache[version.id] = definition(version)
+        return parsed  # type: ignore[no-any-return]
+
+    def _claim(self, conversation_id: int | None) -> int | None:
+        """Record the inbound message; ``None`` when it was already recorded (a redelivery)."""
+        values = {
+            "channel": self.inbound.channel,
+            "external_id": self.inbound.external_id[:128],
+            "conversation_id": conversation_id,
+            "received_at": self.now,
+        }
+        dialect = self.session.get_bind().dialect.name
+        if dialect == "postgresql":
+            statement = postgresql.insert(InboundMessage).values(**values).on_conflict_do_nothing()
+        elif dialect == "sqlite":
+            statement = sqlite.insert(InboundMessage).values(**values).on_conflict_do_nothing()
+        else:  # pragma: no cover - only PostgreSQL and SQLite are supported
+            statement = insert(InboundMessage).values(**values)
+        inserted = self.session.scalar(statement.returning(InboundMessage.id))
+        return int(inserted) if inserted is not None else None
+
+    def _language(self, context: _Context | None, fallback: str | None = None) -> str:
+        if context is not None:
+            return context.conversation.language
+        hint = self.inbound.language_hint
+        if hint in ("fr", "nl", "en"):
+            return hint
+        return fallback or "fr"
+
+    # -- commands that concern every conversation ---------------------------------------------------
+
+    def _opt_command(self, keyword: Keyword, context: _Context | None) -> Handled:
+        channel, digest = self.inbound.channel, self.digest
+        organizations = (
+            [context.organization.id] if context else respondents.organizations_knowing(self.session, channel, digest)
+        )
+        language = self._language(context, keyword.language)
+        names = self.session.scalars(select(Organization.short_name).where(Organization.id.in_(organizations))).all()
+        org = ", ".join(sorted(names)) or "vises"
+        if keyword.command is Command.STOP:
+            changed = respondents.opt_out(self.session, organizations, channel, digest, source="keyword", now=self.now)
+            if not changed:
+                return Handled(Outgoing(language=language))
+            return Handled(Outgoing(language=language, texts=(message("stopped", language, org=org),), ended=True))
+        respondents.opt_in(self.session, organizations, channel, digest, now=self.now)
+        return Handled(Outgoing(language=language, texts=(message("started", language, org=org),)))
+
+    def _without_conversation(self, keyword: Keyword | None) -> Handled:
+        """No conversation in progress: a reply to an invitation starts one; anything else gets a hint."""
+        language = self._language(None, keyword.language if keyword else None)
+        invited = self._pending_invitation()
+        if invited is not None:
+            return self._start(invited, reply=None)
+        if keyword is not None and keyword.command is Command.HELP:
+            return Handled(Outgoing(language=language, texts=(message("help", language),)))
+        if keyword is not None and keyword.command is Command.LANGUAGE and keyword.language:
+            language = keyword.language
+            return Handled(Outgoing(language=language, texts=(message("language_switched", language),)))
+        return Handled(Outgoing(language=language, texts=(message("unknown_keyword", language),)))
+
+    def _pending_invitation(self) -> Campaign | None:
+        """The newest running campaign that invited this address and has no conversation with it yet."""
+        rows = self.session.execute(
+            select(Campaign, Contact)
+            .join(Contact, Contact.campaign_id == Campaign.id)
+            .join(Identity, Identity.id == Contact.identity_id)
+            .where(Identity.channel == self.inbound.channel, Identity.digest == self.digest)
+            .order_by(Contact.created_at.desc())
+        ).all()
+        for campaign, contact in rows:
+            if not campaign_rules.is_accepting(campaign, self.now):
+                continue
+            answered = self.session.scalar(
+                select(Conversation.id).where(
+                    Conversation.campaign_id == campaign.id, Conversation.respondent_id == contact.respondent_id
+                )
+            )
+            if answered is None:
+                return campaign
+        return None
+
+    # -- starting --------------------------------------------------------------------------------------
+
+    def _reply_after_start(self, keyword: Keyword | None) -> Reply | None:
+        """What in a campaign-opening message is also an answer (a web form posts the consent with the code)."""
+        if self.inbound.answer is not None:
+            return self.inbound.answer
+        if keyword is not None and keyword.command is Command.LANGUAGE and keyword.language:
+            return LanguageReply(keyword.language)
+        return None
+
+    def _start(self, campaign: Campaign | None, *, reply: Reply | None) -> Handled:
+        language = self._language(None)
+        if campaign is None:
+            return Handled(Outgoing(language=language, texts=(message("unknown_keyword", language),)))
+        organization = self.session.get_one(Organization, campaign.organization_id)
+        version = self.session.get_one(QuestionnaireVersion, campaign.questionnaire_version_id)
+        questionnaire = self._definition(version)
+        language = self._starting_language(campaign, questionnaire)
+        if not campaign_rules.is_accepting(campaign, self.now):
+            key = "campaign_closed" if campaign.status == "closed" else "campaign_not_open"
+            return Handled(Outgoing(language=language, texts=(message(key, language),)))
+        if respondents.is_opted_out(self.session, organization.id, self.inbound.channel, self.digest):
+            if self.inbound.channel in ("sms", "whatsapp"):
+                return Handled(Outgoing(language=language))
+            return Handled(Outgoing(language=language, texts=(message("opted_out_hint", language),)))
+
+        identity = respondents.identity_for(
+            self.session, self.runtime.vault, organization.id, self.inbound.channel, self.inbound.address
+        )
+        previous = self.session.scalar(
+            select(Conversation)
+            .where(Conversation.campaign_id == campaign.id, Conversation.respondent_id == identity.respondent_id)
+            .order_by(Conversation.attempt.desc())
+            .limit(1)
+            .with_for_update()
+        )
+        if previous is not None and previous.status == ConversationStatus.IN_PROGRESS:
+            context = _Context(previous, campaign, organization, questionnaire)
+            return self._continue(context, None) if reply is not None else self._resend(context)
+        if previous is not None and previous.status != ConversationStatus.EXPIRED and not campaign.allow_restart:
+            language = previous.language
+            return Handled(Outgoing(language=language, texts=(message("already_answered", language),)))
+
+        variables = {"org": organization.short_name}
+        turn = engine.start(questionnaire, language, self.now, variables=variables)
+        conversation = Conversation(
+            campaign_id=campaign.id,
+            respondent_id=identity.respondent_id,
+            identity_id=identity.id,
+            attempt=(previous.attempt + 1) if previous else 1,
+            channel=self.inbound.channel,
+            language=turn.state.language,
+            state=turn.state.to_json(),
+            current_question=turn.state.current,
+            started_at=self.now,
+            updated_at=self.now,
+        )
+        self.session.add(conversation)
+        self.session.flush()
+        self.session.execute(
+            update(InboundMessage).where(InboundMessage.id == self.inbound_id).values(conversation_id=conversation.id)
+        )
+        context = _Context(conversation, campaign, organization, questionnaire)
+        if reply is not None:
+            return self._advance(context, reply, lead=turn.messages)
+        return self._handled(context, turn)
+
+    def _starting_language(self, campaign: Campaign, questionnaire: Questionnaire) -> str:
+        hint = self.inbound.language_hint
+        if hint in questionnaire.languages:
+            return str(hint)
+        contact_language = self.session.scalar(
+            select(Contact.language)
+            .join(Identity, Identity.id == Contact.identity_id)
+            .where(
+                Contact.campaign_id == campaign.id,
+                Identity.channel == self.inbound.channel,
+                Identity.digest == self.digest,
+            )
+        )
+        if contact_language in questionnaire.languages:
+            return str(contact_language)
+        return campaign.default_language
+
+    # -- continuing --------------------------------------------------------------------------------------
+
+    def _continue(self, context: _Context, keyword: Keyword | None) -> Handled:
+        if not campaign_rules.is_accepting(context.campaign, self.now):
+            language = context.conversation.language
+            key = "campaign_closed" if context.campaign.status == "closed" else "campaign_paused"
+            return Handled(Outgoing(language=language, texts=(message(key, language),)), conversation_id=context.conversation.id)
+        if keyword is not None:
+            command = keyword.command
+            if command is Command.HELP:
+                return self._resend(context, lead=(message("help", context.conversation.language),))
+            if command is Command.LANGUAGE:
+                if keyword.language is None:
+                    language = context.conversation.language
+                    return self._resend(context, lead=(message("choose_language", language),))
+                return self._advance(context, LanguageReply(keyword.language))
+            if command is Command.BACK:
+                return self._advance(context, BackReply())
+            if command is Command.RESTART:
+                return self._restart(context)
+        if self.inbound.back:
+            return self._advance(context, BackReply())
+        if self.inbound.answer is not None:
+            return self._advance(context, self.inbound.answer)
+        return self._advance(context, TextReply(self.inbound.text or ""))
+
+    def _restart(self, context: _Context) -> Handled:
+        language = context.conversation.language
+        if not context.campaign.allow_restart:
+            return self._resend(context, lead=(message("restart_not_allowed", language),))
+        context.conversation.status = ConversationStatus.EXPIRED
+        context.conversation.expired_at = self.now
+        context.conversation.partial = True
+        self.session.flush()
+        return self._start(context.campaign, reply=None)
+
+    def _resend(self, context: _Context, lead: tuple[str, ...] = ()) -> Handled:
+        prompt = engine.current_prompt(context.questionnaire, context.state, variables=context.variables)
+        language = context.conversation.language
+        return Handled(
+            Outgoing(language=language, texts=lead, prompt=prompt),
+            conversation_id=context.conversation.id,
+            status=context.conversation.status,
+        )
+
+    def _advance(self, context: _Context, reply: Reply, *, lead: tuple[str, ...] = ()) -> Handled:
+        before = context.state
+        turn = engine.advance(
+            context.questionnaire,
+            before,
+            reply,
+            self.now,
+            variables=context.variables,
+            idle_limit=timedelta(hours=context.campaign.idle_limit_hours),
+        )
+        self._apply(context, before, turn)
+        return self._handled(context, turn, lead=lead)
+
+    # -- writing -----------------------------------------------------------------------------------------
+
+    def _apply(self, context: _Context, before: State, turn: Turn) -> None:
+        conversation = context.conversation
+        state = turn.state
+        conversation.state = state.to_json()
+        conversation.language = state.language
+        conversation.current_question = state.current
+        conversation.updated_at = self.now
+        if before.stage is Stage.CONSENT and state.stage in (Stage.ASKING, Stage.COMPLETED, Stage.REFUSED):
+            self._record_consent(context, given=state.stage is not Stage.REFUSED)
+        if turn.answer is not None:
+            self._store_answer(context, *turn.answer)
+        if turn.removed:
+            for answer in self.session.scalars(
+                select(Answer).where(Answer.conversation_id == conversation.id, Answer.question_id.in_(turn.removed))
+            ):
+                self.session.delete(answer)
+        if turn.outcome is Outcome.COMPLETED:
+            conversation.status = ConversationStatus.COMPLETED
+            conversation.completed_at = self.now
+            self.jobs.append((SCORING_JOB, (conversation.id,), "scoring"))
+        elif turn.outcome is Outcome.REFUSED:
+            conversation.status = ConversationStatus.REFUSED
+        elif turn.outcome is Outcome.EXPIRED:
+            conversation.status = ConversationStatus.EXPIRED
+            conversation.expired_at = self.now
+            conversation.partial = True
+        self.session.flush()
+
+    def _record_consent(self, context: _Context, *, given: bool) -> None:
+        consent = context.questionnaire.consent
+        language = context.conversation.language
+        shown = translate(consent.text, language, context.questionnaire.default_language)
+        self.session.add(
+            ConsentRecord(
+                conversation_id=context.conversation.id,
+                campaign_id=context.campaign.id,
+                consent_version=consent.version,
+                text_digest=hashlib.sha256(shown.encode()).hexdigest(),
+                language=language,
+                channel=self.inbound.channel,
+                given=given,
+                recorded_at=self.now,
+            )
+        )
+
+    def _store_answer(self, context: _Context, question_id: str, value: AnswerValue) -> None:
+        stored = list(value) if isinstance(value, tuple) else value
+        question = context.questionnaire.question(question_id)
+        existing = self.session.scalar(
+            select(Answer).where(Answer.conversation_id == context.conversation.id, Answer.question_id == question_id)
+        )
+        if existing is None:
+            self.session.add(
+                Answer(
+                    conversation_id=context.conversation.id,
+                    question_id=question_id,
+                    value=stored,
+                    is_free_text=question.type is QuestionType.TEXT,
+                    inbound_message_id=self.inbound_id,
+                    channel=self.inbound.channel,
+                    answered_at=self.now,
+                )
+            )
+        else:
+            existing.value = stored
+            existing.inbound_message_id = self.inbound_id
+            existing.channel = self.inbound.channel
+            existing.revision += 1
+            existing.answered_at = self.now
+
+    def _handled(self, context: _Context, turn: Turn, *, lead: tuple[str, ...] = ()) -> Handled:
+        language = turn.state.language
+        texts = list(lead) + list(turn.messages)
+        if turn.error:
+            texts.append(turn.error)
+        if turn.offer_help:
+            texts.append(message("offer_help", language))
+        acknowledged_question, acknowledged = None, None
+        if turn.answer is not None:
+            acknowledged_question = turn.answer[0]
+            question = context.questionnaire.question(turn.answer[0])
+            acknowledged = describe_answer(context.questionnaire, question, turn.answer[1], language)
+        ended = turn.outcome in (Outcome.COMPLETED, Outcome.REFUSED, Outcome.EXPIRED, Outcome.CLOSED)
+        return Handled(
+            Outgoing(
+                language=language,
+                texts=tuple(texts),
+                prompt=turn.prompt,
+                offer_help=turn.offer_help,
+                acknowledged_question=acknowledged_question,
+                acknowledged=acknowledged,
+                outdated=turn.outcome is Outcome.OUTDATED,
+                ended=ended,
+            ),
+            conversation_id=context.conversation.id,
+            status=context.conversation.status,
+            stored_answer=turn.answer is not None,
+        )
+
+
+def describe_answer(questionnaire: Questionnaire, question: Question, value: AnswerValue, language: str) -> str:
+    """An answer as the respondent would recognise it: choice labels, yes/no words, or the value."""
+    default = questionnaire.default_language
+    if question.type is QuestionType.YES_NO:
+        return message("yes" if value == "yes" else "no", language)
+    if question.type in (QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE):
+        codes = value if isinstance(value, tuple | list) else (str(value),)
+        labels = []
+        for code in codes:
+            choice = question.choice(str(code))
+            labels.append(translate(choice.label, language, default) if choice else str(code))
+        return ", ".join(labels)
+    return str(value)
+
+
+def _could_be_keyword(text: str) -> bool:
+    """Only a single word with a letter in it can be a campaign keyword (saves a query per numeric answer)."""
+    stripped = text.strip()
+    return 2 <= len(stripped) <= 24 and " " not in stripped and any(ch.isalpha() for ch in stripped)
+
+

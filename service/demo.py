@@ -1,0 +1,52 @@
+"""Demo data: an enterprise in a federation, an owner account and one running campaign per shipped questionnaire."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from questionnaires.loader import shipped_definitions
+from service.accounts import create_organization, create_user
+from service.campaigns import change_status, create_campaign
+from service.definitions import register_shipped
+from service.models import Campaign, Organization, OrganizationKind, Role, User
+
+DEMO_FEDERATION = "demo-federation"
+DEMO_ORG = "demo"
+DEMO_EMAIL = "demo@vises.example"
+DEMO_PASSWORD = "demo-vises-2026"  # noqa: S105 - a published demo login, printed on purpose
+
+
+@dataclass(frozen=True)
+class DemoSeed:
+    organization: Organization
+    email: str
+    password: str
+    campaigns: list[Campaign]
+
+
+def seed_demo(session: Session, *, channels: list[str]) -> DemoSeed:
+    """Create the demo data once; later calls return what is there."""
+    organization = session.scalar(select(Organization).where(Organization.slug == DEMO_ORG))
+    if organization is None:
+        if session.scalar(select(Organization).where(Organization.slug == DEMO_FEDERATION)) is None:
+            create_organization(
+                session, DEMO_FEDERATION, name="Réseau démo de l'économie sociale", kind=OrganizationKind.FEDERATION
+            )
+        organization = create_organization(
+            session, DEMO_ORG, name="Atelier Démo", short_name="Atelier Demo", federation_slug=DEMO_FEDERATION
+        )
+    if session.scalar(select(User).where(User.email == DEMO_EMAIL)) is None:
+        create_user(session, organization, DEMO_EMAIL, DEMO_PASSWORD, name="Demo", role=Role.OWNER)
+    campaigns = list(session.scalars(select(Campaign).where(Campaign.organization_id == organization.id)))
+    if not campaigns:
+        for questionnaire_id in sorted(shipped_definitions()):
+            version = register_shipped(session, organization, questionnaire_id)
+            campaign = create_campaign(
+                session, organization, version, name=f"Demo: {version.title}", channels=channels
+            )
+            change_status(session, campaign, "start")
+            campaigns.append(campaign)
+    return DemoSeed(organization, DEMO_EMAIL, DEMO_PASSWORD, campaigns)
