@@ -23,7 +23,9 @@ def _build(runtime: Runtime, channel: str) -> Sender:
     settings = runtime.settings
     if channel in ("sms", "whatsapp"):
         if settings.twilio is None:
-            raise ChannelUnavailable("SMS is not configured (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM_NUMBER)")
+            raise ChannelUnavailable(
+                "SMS is not configured (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM_NUMBER)"
+            )
         from bots.sms import TwilioSmsChannel
 
         twilio = settings.twilio
@@ -31,7 +33,9 @@ def _build(runtime: Runtime, channel: str) -> Sender:
             channel=channel,
             account_sid=twilio.account_sid,
             auth_token=twilio.auth_token,
-            from_number=twilio.whatsapp_from if channel == "whatsapp" and twilio.whatsapp_from else twilio.from_number,
+            from_number=twilio.whatsapp_from
+            if channel == "whatsapp" and twilio.whatsapp_from
+            else twilio.from_number,
             messaging_service_sid=twilio.messaging_service_sid,
             api_base=twilio.api_base,
             status_callback=f"{settings.public_base_url}/webhooks/twilio/status",

@@ -1,0 +1,60 @@
+"""The shared sending rate: never above the limit, close to it when saturated, shared by processes."""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+
+from redis import Redis
+
+from service.rate_limits import MemoryRateLimiter, Rate, RedisRateLimiter, acquire
+
+
+def _hammer(url: str, key: str, until: float, out: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    limiter = RedisRateLimiter(Redis.from_url(url))
+    stamps = []
+    while time.time() < until:
+        if limiter.try_acquire(key, Rate(40)) == 0:
+            stamps.append(time.time())
+        else:
+            time.sleep(0.001)
+    out.put(stamps)
+
+
+def _max_in_window(stamps: list[float], window: float) -> int:
+    stamps = sorted(stamps)
+    best, start = 0, 0
+    for end, t in enumerate(stamps):
+        while t - stamps[start] >= window:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+def test_two_processes_share_one_limit(redis_url: str) -> None:
+    ctx = multiprocessing.get_context("spawn")
+    out = ctx.Queue()
+    until = time.time() + 2.5
+    procs = [ctx.Process(target=_hammer, args=(redis_url, "shared", until, out)) for _ in range(2)]
+    for p in procs:
+        p.start()
+    stamps = out.get(timeout=30) + out.get(timeout=30)
+    for p in procs:
+        p.join(10)
+    steady = [t for t in stamps if t >= min(stamps) + 0.5]
+    rate = (len(steady) - 1) / (max(steady) - min(steady))
+    assert 36 <= rate <= 40.4
+    assert _max_in_window(stamps, 1.0) <= 41
+
+
+def test_memory_limiter_spaces_messages() -> None:
+    limiter = MemoryRateLimiter()
+    started = time.monotonic()
+    for _ in range(21):
+        acquire(limiter, "k", Rate(100))
+    assert time.monotonic() - started >= 0.19
+
+
+def test_burst_allows_that_many_back_to_back(redis_url: str) -> None:
+    limiter = RedisRateLimiter(Redis.from_url(redis_url))
+    assert [limiter.try_acquire("b", Rate(1, burst=3)) == 0 for _ in range(4)] == [True, True, True, False]
