@@ -44,7 +44,9 @@ def normalize_keyword(word: str) -> str:
     if not folded.isalnum() or not 2 <= len(folded) <= 20:
         raise CampaignError("an SMS keyword is 2 to 20 letters or digits, without spaces", "sms_keyword")
     if classify(folded) is not None:
-        raise CampaignError(f"{folded} is a reserved word (STOP, HELP, a language…); choose another", "sms_keyword")
+        raise CampaignError(
+            f"{folded} is a reserved word (STOP, HELP, a language…); choose another", "sms_keyword"
+        )
     return folded
 
 
@@ -101,7 +103,9 @@ def create_campaign(
     if baseline_campaign_id is not None:
         baseline = session.get(Campaign, baseline_campaign_id)
         if baseline is None or baseline.organization_id != organization.id:
-            raise CampaignError("the baseline campaign must be one of this organization's", "baseline_campaign_id")
+            raise CampaignError(
+                "the baseline campaign must be one of this organization's", "baseline_campaign_id"
+            )
     campaign = Campaign(
         organization_id=organization.id,
         questionnaire_version_id=version.id,
@@ -143,7 +147,9 @@ def _free_keyword(session: Session, questionnaire_id: str) -> str:
     return f"{stem}{n}"
 
 
-def change_status(session: Session, campaign: Campaign, action: str, *, now: datetime | None = None) -> Campaign:
+def change_status(
+    session: Session, campaign: Campaign, action: str, *, now: datetime | None = None
+) -> Campaign:
     """Start, pause or close a campaign; anything else is a CampaignError saying why not."""
     now = now or utcnow()
     if action not in TRANSITIONS:
@@ -152,7 +158,9 @@ def change_status(session: Session, campaign: Campaign, action: str, *, now: dat
     if campaign.status == target:
         return campaign
     if campaign.status not in allowed:
-        raise CampaignError(f"a {campaign.status} campaign cannot be {'started' if action == 'start' else action + 'd'}")
+        raise CampaignError(
+            f"a {campaign.status} campaign cannot be {'started' if action == 'start' else action + 'd'}"
+        )
     campaign.status = target
     if target is CampaignStatus.RUNNING:
         campaign.started_at = campaign.started_at or now
@@ -210,4 +218,7 @@ def links(settings: Settings, campaign: Campaign) -> CampaignLinks:
 
 
 def count_campaigns(session: Session, organization_id: int) -> int:
-    return int(session.scalar(select(func.count(Campaign.id)).where(Campaign.organization_id == organization_id)) or 0)
+    return int(
+        session.scalar(select(func.count(Campaign.id)).where(Campaign.organization_id == organization_id))
+        or 0
+    )

@@ -29,7 +29,7 @@ def _build(runtime: Runtime, channel: str) -> Sender:
         from bots.sms import TwilioSmsChannel
 
         twilio = settings.twilio
-        return TwilioSmsChannel(
+        sms: Sender = TwilioSmsChannel(
             channel=channel,
             account_sid=twilio.account_sid,
             auth_token=twilio.auth_token,
@@ -40,10 +40,14 @@ def _build(runtime: Runtime, channel: str) -> Sender:
             api_base=twilio.api_base,
             status_callback=f"{settings.public_base_url}/webhooks/twilio/status",
         )
+        return sms
     if channel == "telegram":
         if settings.telegram is None:
             raise ChannelUnavailable("Telegram is not configured (TELEGRAM_BOT_TOKEN)")
         from bots.telegram import TelegramChannel
 
-        return TelegramChannel(token=settings.telegram.bot_token, api_base=settings.telegram.api_base)
+        telegram: Sender = TelegramChannel(
+            token=settings.telegram.bot_token, api_base=settings.telegram.api_base
+        )
+        return telegram
     raise ChannelUnavailable(f"no sender for the {channel} channel")

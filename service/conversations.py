@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Select, insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -25,7 +25,7 @@ from bots.base import Inbound, Outgoing
 from questionnaires import engine
 from questionnaires.keywords import Command, Keyword, classify
 from questionnaires.messages import message
-from questionnaires.model import AnswerValue, Question, QuestionType, Questionnaire, translate
+from questionnaires.model import AnswerValue, Question, Questionnaire, QuestionType, translate
 from questionnaires.turns import (
     BackReply,
     LanguageReply,
@@ -160,7 +160,9 @@ class _Handler:
     def _explicit_campaign(self, keyword: Keyword | None) -> Campaign | None:
         """The campaign this message opens: a code (deep link, web path), an invitation link, or an SMS keyword."""
         if self.inbound.link_token:
-            contact = self.session.scalar(select(Contact).where(Contact.link_token == self.inbound.link_token))
+            contact = self.session.scalar(
+                select(Contact).where(Contact.link_token == self.inbound.link_token)
+            )
             if contact is not None:
                 self._link_contact(contact)
                 return self.session.get(Campaign, contact.campaign_id)
@@ -185,11 +187,13 @@ class _Handler:
             contact.linked_at = self.now
 
     def _organization_id_of(self, campaign_id: int) -> int:
-        return int(self.session.scalar(select(Campaign.organization_id).where(Campaign.id == campaign_id)) or 0)
+        return int(
+            self.session.scalar(select(Campaign.organization_id).where(Campaign.id == campaign_id)) or 0
+        )
 
     def _active_context(self, explicit: Campaign | None) -> _Context | None:
         """The sender's conversation in progress (in ``explicit`` if given), locked for this transaction."""
-        query: Select[tuple[Conversation, Campaign, Organization, QuestionnaireVersion]] = (
+        query = (
             select(Conversation, Campaign, Organization, QuestionnaireVersion)
             .join(Identity, Identity.id == Conversation.identity_id)
             .join(Campaign, Campaign.id == Conversation.campaign_id)
@@ -228,12 +232,11 @@ class _Handler:
             "received_at": self.now,
         }
         dialect = self.session.get_bind().dialect.name
+        statement: Any
         if dialect == "postgresql":
             statement = postgresql.insert(InboundMessage).values(**values).on_conflict_do_nothing()
-        elif dialect == "sqlite":
+        else:
             statement = sqlite.insert(InboundMessage).values(**values).on_conflict_do_nothing()
-        else:  # pragma: no cover - only PostgreSQL and SQLite are supported
-            statement = insert(InboundMessage).values(**values)
         inserted = self.session.scalar(statement.returning(InboundMessage.id))
         return int(inserted) if inserted is not None else None
 
@@ -250,16 +253,24 @@ class _Handler:
     def _opt_command(self, keyword: Keyword, context: _Context | None) -> Handled:
         channel, digest = self.inbound.channel, self.digest
         organizations = (
-            [context.organization.id] if context else respondents.organizations_knowing(self.session, channel, digest)
+            [context.organization.id]
+            if context
+            else respondents.organizations_knowing(self.session, channel, digest)
         )
         language = self._language(context, keyword.language)
-        names = self.session.scalars(select(Organization.short_name).where(Organization.id.in_(organizations))).all()
+        names = self.session.scalars(
+            select(Organization.short_name).where(Organization.id.in_(organizations))
+        ).all()
         org = ", ".join(sorted(names)) or "vises"
         if keyword.command is Command.STOP:
-            changed = respondents.opt_out(self.session, organizations, channel, digest, source="keyword", now=self.now)
+            changed = respondents.opt_out(
+                self.session, organizations, channel, digest, source="keyword", now=self.now
+            )
             if not changed:
                 return Handled(Outgoing(language=language))
-            return Handled(Outgoing(language=language, texts=(message("stopped", language, org=org),), ended=True))
+            return Handled(
+                Outgoing(language=language, texts=(message("stopped", language, org=org),), ended=True)
+            )
         respondents.opt_in(self.session, organizations, channel, digest, now=self.now)
         return Handled(Outgoing(language=language, texts=(message("started", language, org=org),)))
 
@@ -290,7 +301,8 @@ class _Handler:
                 continue
             answered = self.session.scalar(
                 select(Conversation.id).where(
-                    Conversation.campaign_id == campaign.id, Conversation.respondent_id == contact.respondent_id
+                    Conversation.campaign_id == campaign.id,
+                    Conversation.respondent_id == contact.respondent_id,
                 )
             )
             if answered is None:
@@ -328,7 +340,9 @@ class _Handler:
         )
         previous = self.session.scalar(
             select(Conversation)
-            .where(Conversation.campaign_id == campaign.id, Conversation.respondent_id == identity.respondent_id)
+            .where(
+                Conversation.campaign_id == campaign.id, Conversation.respondent_id == identity.respondent_id
+            )
             .order_by(Conversation.attempt.desc())
             .limit(1)
             .with_for_update()
@@ -336,7 +350,11 @@ class _Handler:
         if previous is not None and previous.status == ConversationStatus.IN_PROGRESS:
             context = _Context(previous, campaign, organization, questionnaire)
             return self._continue(context, None) if reply is not None else self._resend(context)
-        if previous is not None and previous.status != ConversationStatus.EXPIRED and not campaign.allow_restart:
+        if (
+            previous is not None
+            and previous.status != ConversationStatus.EXPIRED
+            and not campaign.allow_restart
+        ):
             language = previous.language
             return Handled(Outgoing(language=language, texts=(message("already_answered", language),)))
 
@@ -357,7 +375,9 @@ class _Handler:
         self.session.add(conversation)
         self.session.flush()
         self.session.execute(
-            update(InboundMessage).where(InboundMessage.id == self.inbound_id).values(conversation_id=conversation.id)
+            update(InboundMessage)
+            .where(InboundMessage.id == self.inbound_id)
+            .values(conversation_id=conversation.id)
         )
         context = _Context(conversation, campaign, organization, questionnaire)
         if reply is not None:
@@ -387,7 +407,10 @@ class _Handler:
         if not campaign_rules.is_accepting(context.campaign, self.now):
             language = context.conversation.language
             key = "campaign_closed" if context.campaign.status == "closed" else "campaign_paused"
-            return Handled(Outgoing(language=language, texts=(message(key, language),)), conversation_id=context.conversation.id)
+            return Handled(
+                Outgoing(language=language, texts=(message(key, language),)),
+                conversation_id=context.conversation.id,
+            )
         if keyword is not None:
             command = keyword.command
             if command is Command.HELP:
@@ -454,7 +477,9 @@ class _Handler:
             self._store_answer(context, *turn.answer)
         if turn.removed:
             for answer in self.session.scalars(
-                select(Answer).where(Answer.conversation_id == conversation.id, Answer.question_id.in_(turn.removed))
+                select(Answer).where(
+                    Answer.conversation_id == conversation.id, Answer.question_id.in_(turn.removed)
+                )
             ):
                 self.session.delete(answer)
         if turn.outcome is Outcome.COMPLETED:
@@ -490,7 +515,9 @@ class _Handler:
         stored = list(value) if isinstance(value, tuple) else value
         question = context.questionnaire.question(question_id)
         existing = self.session.scalar(
-            select(Answer).where(Answer.conversation_id == context.conversation.id, Answer.question_id == question_id)
+            select(Answer).where(
+                Answer.conversation_id == context.conversation.id, Answer.question_id == question_id
+            )
         )
         if existing is None:
             self.session.add(
@@ -541,7 +568,9 @@ class _Handler:
         )
 
 
-def describe_answer(questionnaire: Questionnaire, question: Question, value: AnswerValue, language: str) -> str:
+def describe_answer(
+    questionnaire: Questionnaire, question: Question, value: AnswerValue, language: str
+) -> str:
     """An answer as the respondent would recognise it: choice labels, yes/no words, or the value."""
     default = questionnaire.default_language
     if question.type is QuestionType.YES_NO:
@@ -560,5 +589,3 @@ def _could_be_keyword(text: str) -> bool:
     """Only a single word with a letter in it can be a campaign keyword (saves a query per numeric answer)."""
     stripped = text.strip()
     return 2 <= len(stripped) <= 24 and " " not in stripped and any(ch.isalpha() for ch in stripped)
-
-

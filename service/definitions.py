@@ -74,7 +74,9 @@ def register_version(
     return version
 
 
-def register_shipped(session: Session, organization: Organization, questionnaire_id: str) -> QuestionnaireVersion:
+def register_shipped(
+    session: Session, organization: Organization, questionnaire_id: str
+) -> QuestionnaireVersion:
     """The organization's copy of a shipped questionnaire (``KeyError`` for an unknown id)."""
     if questionnaire_id not in shipped_definitions():
         raise KeyError(questionnaire_id)

@@ -33,7 +33,10 @@ def seed_demo(session: Session, *, channels: list[str]) -> DemoSeed:
     if organization is None:
         if session.scalar(select(Organization).where(Organization.slug == DEMO_FEDERATION)) is None:
             create_organization(
-                session, DEMO_FEDERATION, name="Réseau démo de l'économie sociale", kind=OrganizationKind.FEDERATION
+                session,
+                DEMO_FEDERATION,
+                name="Réseau démo de l'économie sociale",
+                kind=OrganizationKind.FEDERATION,
             )
         organization = create_organization(
             session, DEMO_ORG, name="Atelier Démo", short_name="Atelier Demo", federation_slug=DEMO_FEDERATION

@@ -103,4 +103,4 @@ def limiter_for(runtime: Runtime) -> RateLimiter:
     if limiter is None:
         limiter = RedisRateLimiter(runtime.redis) if runtime.redis is not None else MemoryRateLimiter()
         runtime.cache["rate_limiter"] = limiter
-    return limiter  # type: ignore[no-any-return]
+    return limiter

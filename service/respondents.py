@@ -39,7 +39,9 @@ def identity_for(
     digest = vault.digest(channel, address)
     identity = session.scalar(
         select(Identity).where(
-            Identity.organization_id == organization_id, Identity.channel == channel, Identity.digest == digest
+            Identity.organization_id == organization_id,
+            Identity.channel == channel,
+            Identity.digest == digest,
         )
     )
     if identity is not None:
@@ -81,27 +83,48 @@ def is_opted_out(session: Session, organization_id: int, channel: str, digest: s
 def organizations_knowing(session: Session, channel: str, digest: str) -> list[int]:
     return list(
         session.scalars(
-            select(Identity.organization_id).where(Identity.channel == channel, Identity.digest == digest).distinct()
+            select(Identity.organization_id)
+            .where(Identity.channel == channel, Identity.digest == digest)
+            .distinct()
         )
     )
 
 
 def opt_out(
-    session: Session, organization_ids: Iterable[int], channel: str, digest: str, *, source: str, now: datetime
+    session: Session,
+    organization_ids: Iterable[int],
+    channel: str,
+    digest: str,
+    *,
+    source: str,
+    now: datetime,
 ) -> bool:
     """Record an opt-out for each organization and stop everything in flight; True if anything was new."""
     changed = False
     for organization_id in organization_ids:
         if is_opted_out(session, organization_id, channel, digest):
             continue
-        session.add(OptOut(organization_id=organization_id, channel=channel, digest=digest, source=source, opted_out_at=now))
+        session.add(
+            OptOut(
+                organization_id=organization_id,
+                channel=channel,
+                digest=digest,
+                source=source,
+                opted_out_at=now,
+            )
+        )
         changed = True
         identity_ids = select(Identity.id).where(
-            Identity.organization_id == organization_id, Identity.channel == channel, Identity.digest == digest
+            Identity.organization_id == organization_id,
+            Identity.channel == channel,
+            Identity.digest == digest,
         )
         session.execute(
             update(Conversation)
-            .where(Conversation.identity_id.in_(identity_ids), Conversation.status == ConversationStatus.IN_PROGRESS)
+            .where(
+                Conversation.identity_id.in_(identity_ids),
+                Conversation.status == ConversationStatus.IN_PROGRESS,
+            )
             .values(status=ConversationStatus.OPTED_OUT, updated_at=now)
         )
         session.execute(
@@ -123,7 +146,9 @@ def opt_out(
     return changed
 
 
-def opt_in(session: Session, organization_ids: Iterable[int], channel: str, digest: str, *, now: datetime) -> bool:
+def opt_in(
+    session: Session, organization_ids: Iterable[int], channel: str, digest: str, *, now: datetime
+) -> bool:
     """End active opt-outs (START); True if there was one."""
     result = session.execute(
         update(OptOut)

@@ -23,9 +23,15 @@ def campaign() -> None:
 
 @campaign.command("create")
 @click.option("--org", "org_slug", required=True, help="The organization's slug.")
-@click.option("--questionnaire", "questionnaire_ref", required=True, help="A shipped questionnaire id or a YAML file.")
-@click.option("--channels", default="web", show_default=True, help="Comma-separated: web,telegram,sms,whatsapp.")
-@click.option("--keyword", help="SMS keyword that starts the campaign (default: derived from the questionnaire).")
+@click.option(
+    "--questionnaire", "questionnaire_ref", required=True, help="A shipped questionnaire id or a YAML file."
+)
+@click.option(
+    "--channels", default="web", show_default=True, help="Comma-separated: web,telegram,sms,whatsapp."
+)
+@click.option(
+    "--keyword", help="SMS keyword that starts the campaign (default: derived from the questionnaire)."
+)
 @click.option("--name", help="Campaign name (default: the questionnaire's title).")
 @click.option("--language", type=click.Choice(["fr", "nl", "en"]), help="Default language.")
 @click.option("--allow-restart", is_flag=True, help="Let respondents answer again from the start.")
@@ -53,7 +59,9 @@ def campaign_create(
                 try:
                     version = register_shipped(session, organization, questionnaire_ref)
                 except KeyError:
-                    raise click.ClickException(f"no shipped questionnaire {questionnaire_ref!r} and no such file") from None
+                    raise click.ClickException(
+                        f"no shipped questionnaire {questionnaire_ref!r} and no such file"
+                    ) from None
             created = create_campaign(
                 session,
                 organization,
@@ -77,7 +85,9 @@ def campaign_create(
             if found.telegram_link:
                 payload["telegram_link"] = found.telegram_link
     except DefinitionError as exc:
-        raise click.ClickException("the questionnaire is not valid:\n" + "\n".join(f"  {p}" for p in exc.problems)) from None
+        raise click.ClickException(
+            "the questionnaire is not valid:\n" + "\n".join(f"  {p}" for p in exc.problems)
+        ) from None
     except (AccountError, CampaignError, VersionConflict) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(json.dumps(payload, ensure_ascii=False))
@@ -102,6 +112,8 @@ def _status_command(action: str, help_text: str) -> click.Command:
     return command
 
 
-campaign.add_command(_status_command("start", "Open a campaign to answers (its questionnaire version is then frozen)."))
+campaign.add_command(
+    _status_command("start", "Open a campaign to answers (its questionnaire version is then frozen).")
+)
 campaign.add_command(_status_command("pause", "Stop accepting answers for a while."))
 campaign.add_command(_status_command("close", "Close a campaign for good."))
