@@ -7,7 +7,7 @@ from flask import Flask
 from service.migrate import upgrade
 from service.runtime import Runtime, build_runtime
 from service.settings import Settings, load_settings
-from service.web import database, errors, health, i18n
+from service.web import database, errors, health, i18n, security
 
 
 def create_app(
@@ -34,5 +34,6 @@ def create_app(
     database.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
+    security.init_app(app)
     app.register_blueprint(health.bp)
     return app

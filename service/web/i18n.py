@@ -38,7 +38,8 @@ def switch_language(code: str) -> ResponseReturnValue:
 
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "en")
-    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
+    # Two catalogs, merged at run time: staff pages and the respondent survey, each kept by its own team.
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations/staff;translations/survey")
     Babel(app, locale_selector=select_locale)
     app.register_blueprint(bp)
 
