@@ -10,7 +10,6 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import TYPE_CHECKING, Literal, TypeAlias
 
 if TYPE_CHECKING:
@@ -177,6 +176,6 @@ class Questionnaire:
     def position(self, question_id: str) -> int:
         return self._index[question_id]
 
-    @cached_property
+    @property
     def answerable_count(self) -> int:
         return sum(1 for q in self.questions if q.answerable)

@@ -12,6 +12,7 @@ from service.cli.campaigns import campaign
 from service.cli.database import db
 from service.cli.demo import demo
 from service.cli.organizations import org, user
+from service.cli.questionnaires import questionnaire
 from service.cli.server import serve
 from service.cli.worker import worker
 
@@ -21,7 +22,7 @@ def cli() -> None:
     """vises: impact surveys for social enterprises, by web, Telegram and SMS."""
 
 
-for command in (serve, demo, db, worker, org, user, campaign):
+for command in (serve, demo, db, worker, org, user, campaign, questionnaire):
     cli.add_command(command)
 
 
