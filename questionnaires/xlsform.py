@@ -38,7 +38,7 @@ from questionnaires.model import LANGUAGES
 from questionnaires.problems import Problem, Severity
 from questionnaires.xlsform_expressions import (
     AnswerKind,
-    Operand,
+    Reference,
     UntranslatableExpression,
     conjunction,
     translate_expression,
@@ -88,9 +88,7 @@ _NOT_CARRIED = {
     "dateTime": "dates", "rank": "rankings", "select one external": "external choice lists",
 }  # fmt: skip
 _STRUCTURAL_ROW = re.compile(r"end[\s_]+(group|repeat|loop)\b", re.IGNORECASE)
-_GENERATED_NAME = re.compile(
-    r"(?:generated_note_name|generated_table_list_label|reserved_name_for_field_list_labels)_(\d+)"
-)
+_UNNAMED_NOTE = re.compile(r"generated_note_name_(\d+)")  # pyxform names an unnamed note by its row
 _LANGUAGE_NAMES = {
     "en": "en", "eng": "en", "english": "en", "anglais": "en", "engels": "en", "englisch": "en",
     "fr": "fr", "fra": "fr", "fre": "fr", "french": "fr", "francais": "fr", "frans": "fr",
@@ -99,6 +97,8 @@ _LANGUAGE_NAMES = {
 }  # fmt: skip
 _LANGUAGE_WITH_CODE = re.compile(r".*\(\s*([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)*\s*\)\s*")
 _UNTRANSLATED = "default"  # pyxform's key for a column without "::language"
+_OR_OTHER = re.compile(r"\s(or specify other|or_other|or other)\s*$", re.IGNORECASE)  # as pyxform's RE_SELECT
+_ROW_NUMBER = re.compile(r"survey row (\d+)")
 _TRUTHY = {"yes", "true", "true()", "1"}
 _FALSY = {"", "no", "false", "false()", "0"}
 
@@ -121,6 +121,7 @@ class XlsformImport:
 
 def import_xlsform(path: Path | str) -> XlsformImport:
     """Convert an XLSForm (.xlsx or .xls); pyxform's own errors become problems, never exceptions."""
+    # pyxform takes about 0.4 s to import: only this command should pay for it.
     from pyxform import xls2json
     from pyxform.xls2json_backends import get_xlsform
 
@@ -163,7 +164,7 @@ class _Rows:
         self.taken: set[int] = set()
 
     def take(self, name: str, element_type: str) -> _Row | None:
-        generated = _GENERATED_NAME.fullmatch(name)
+        generated = _UNNAMED_NOTE.fullmatch(name)
         for row in self.rows.values():
             if row.number in self.taken:
                 continue
@@ -197,6 +198,10 @@ class _Languages:
             self.sources["en"] = key
             what = "have no language" if key == _UNTRANSLATED else f'are in "{key}" only'
             warn("languages", f"the form's texts {what}: they were imported as English (en)")
+        elif _UNTRANSLATED in keys and "en" not in self.sources:
+            # A plain "label" column next to translated ones is the form's unnamed default language.
+            self.sources["en"] = _UNTRANSLATED
+            warn("languages", "the texts without a language were imported as English (en)")
         for key in keys:
             if key not in self.sources.values() and key != _UNTRANSLATED:
                 warn("languages", f'"{key}" is not one of fr, nl, en: its texts were dropped')
@@ -206,7 +211,12 @@ class _Languages:
             (by_key[k] for k in keys if k in by_key), self.codes[0]
         )
         preferred = [self.sources.get(self.default, ""), self.untranslated, _UNTRANSLATED]
-        self.fallbacks = list(dict.fromkeys([*preferred, *(self.sources[c] for c in self.codes), *keys]))
+        self.ours = list(dict.fromkeys([*preferred, *(self.sources[c] for c in self.codes)]))
+        self.fallbacks = list(dict.fromkeys([*self.ours, *keys]))
+
+    def name(self, key: str) -> str:
+        """How a language key is named in messages: our code when it has one."""
+        return next((code for code, source in self.sources.items() if source == key), f'"{key}"')
 
     def question_texts(self, location: str) -> _Texts:
         return _Texts(self, location)
@@ -218,29 +228,33 @@ class _Texts:
     def __init__(self, languages: _Languages, location: str) -> None:
         self.languages = languages
         self.location = location
-        self.filled: dict[str, list[str]] = {}
+        self.filled: dict[tuple[str, str], list[str]] = {}
         self.references: set[str] = set()
 
-    def get(self, raw: Any, what: str) -> dict[str, str] | None:
+    def get(self, raw: Any, what: str, *, essential: bool = True) -> dict[str, str] | None:
+        """Our translated text; an ``essential`` one (a label) is filled even from a dropped language."""
         values = _text_values(raw, self.languages.untranslated)
-        if not any(values.get(key) for key in self.languages.fallbacks):
+        fallbacks = self.languages.fallbacks if essential else self.languages.ours
+        fallback = next((key for key in fallbacks if values.get(key)), None)
+        if fallback is None:
             return None
-        fallback = next(values[key] for key in self.languages.fallbacks if values.get(key))
         texts: dict[str, str] = {}
         for code in self.languages.codes:
             text = values.get(self.languages.sources.get(code, ""))
             if not text:
-                text = fallback
-                self.filled.setdefault(code, []).append(what)
+                text = values[fallback]
+                self.filled.setdefault((code, self.languages.name(fallback)), []).append(what)
             texts[code] = text
             self.references.update(re.findall(r"\$\{\s*([^}\s]+)\s*\}", text))
         return texts
 
     def report(self) -> None:
         if self.filled:
-            missing = "; ".join(f"{code} ({', '.join(dict.fromkeys(w))})" for code, w in self.filled.items())
-            default = self.languages.default
-            self.languages.warn(self.location, f"missing translations were filled from {default}: {missing}")
+            missing = "; ".join(
+                f"{code} from {source} ({', '.join(dict.fromkeys(whats))})"
+                for (code, source), whats in self.filled.items()
+            )
+            self.languages.warn(self.location, f"missing translations were filled in: {missing}")
         if self.references:
             names = ", ".join(f"${{{name}}}" for name in sorted(self.references))
             self.languages.warn(self.location, f"its text shows {names} as written: answers are not inserted")
@@ -250,6 +264,7 @@ class _Texts:
 class _Context:
     conditions: tuple[str, ...] = ()
     repeat: _Row | None = None
+    repeat_kind: str = "repeat"
     imported: list[str] = field(default_factory=list)
 
 
@@ -262,7 +277,7 @@ class _Importer:
         self.languages = _Languages(form, self._warn)
         self.questions: list[dict[str, Any]] = []
         self.ids: set[str] = set()
-        self.operands: dict[str, Operand] = {}
+        self.operands: dict[str, Reference] = {}
         self.dropped: dict[str, _Row] = {}
         self.names = _all_names(form.get("children", []))
         self.entities_reported = False
@@ -276,19 +291,23 @@ class _Importer:
                 self._error(row.location, f"pyxform left out this '{row.type}' row; not imported")
         if not self.questions:
             self._error("survey", "no question could be imported")
-        return XlsformImport(self._document(), self.problems)
+        document = self._document()
+        # File-wide problems first, then row by row, each row's problems in the order found.
+        self.problems.sort(key=lambda p: int(m.group(1)) if (m := _ROW_NUMBER.match(p.location)) else 0)
+        return XlsformImport(document, self.problems)
 
     def _document(self) -> dict[str, Any]:
         codes = self.languages.codes
         form_id = str(self.form.get("id_string") or "imported")
-        document_id = _identifier(form_id, allow_dash=True)
+        document_id = _sanitized(form_id, allow_dash=True)
         if document_id != form_id:
             self._warn("settings", f'the form id "{form_id}" became "{document_id}"')
+        version = self._version()
         self._warn("consent", "a default consent text was added; review it")
         title = str(self.form.get("title") or form_id)
         return {
             "id": document_id,
-            "version": self._version(),
+            "version": version,
             "title": dict.fromkeys(codes, title),
             "languages": list(codes),
             "default_language": self.languages.default,
@@ -322,14 +341,16 @@ class _Importer:
             if row is None:
                 self._generated(element, context)
             elif context.repeat is not None:
-                repeat = context.repeat
-                self._drop(
-                    row, f'not imported: it is inside repeat "{repeat.name}" (row {repeat.number})', name
-                )
+                where = f'{context.repeat_kind} "{context.repeat.name}" (row {context.repeat.number})'
+                self._drop(row, f"it is inside {where}; not imported", name)
                 self._walk(element.get("children", []), context)
             elif element_type in {"repeat", "loop"}:
-                self._drop(row, f"{element_type}s cannot be carried; the rows inside are not imported", name)
-                self._walk(element.get("children", []), _Context(repeat=row))
+                self._drop(
+                    row,
+                    f"{element_type}s cannot be carried: neither it nor the rows inside; not imported",
+                    name,
+                )
+                self._walk(element.get("children", []), _Context(repeat=row, repeat_kind=element_type))
             elif element_type == "group":
                 self._group(element, row, context)
             else:
@@ -344,17 +365,15 @@ class _Importer:
             self._walk(element["children"], context)
 
     def _group(self, element: dict[str, Any], row: _Row, context: _Context) -> None:
-        inner = _Context(context.conditions, None, [])
+        inner = _Context(context.conditions)
         relevant = str(element.get("bind", {}).get("relevant", "")).strip()
+        message = f'group "{row.name}" was flattened: its questions are asked one after another'
+        self._warn(row.location, message)
         condition = self._condition(relevant, row, None, None) if relevant else None
         if condition is not None:
             inner.conditions = (*context.conditions, condition)
         self._walk(element.get("children", []), inner)
         context.imported.extend(inner.imported)
-        message = f'group "{row.name}" was flattened: its questions are asked one after another'
-        if condition is not None:
-            message += f", each shown only if {condition}"
-        self._warn(row.location, message)
         if relevant and condition is None and inner.imported:
             self._error(
                 row.location, f"so these questions are shown regardless of it: {', '.join(inner.imported)}"
@@ -363,12 +382,12 @@ class _Importer:
     def _element(self, element: dict[str, Any], row: _Row, context: _Context) -> None:
         element_type = str(element.get("type", ""))
         name = row.name or str(element.get("name", ""))
-        if element_type in _METADATA:
+        if element_type in _METADATA or element_type.startswith("uri:"):
             self._drop(
-                row, f"'{row.type}' metadata is recorded by ODK's device; not carried", name, "warning"
+                row, f"'{row.type}' is metadata recorded by ODK's device; not imported", name, "warning"
             )
         elif element_type in _NOT_ASKED:
-            self._drop(row, f"'{row.type}' asks nothing of the respondent; not carried", name, "warning")
+            self._drop(row, f"'{row.type}' asks nothing of the respondent; not imported", name, "warning")
         elif element_type in _NOT_CARRIED:
             what = _NOT_CARRIED[element_type]
             self._drop(row, f"'{row.type}' questions cannot be carried (no {what}); not imported", name)
@@ -401,7 +420,7 @@ class _Importer:
             extra.update(bounds)
         question["id"] = self._identifier(name, row)
         self._notes_on_type(element, row, str(question["type"]))
-        hint = texts.get(element.get("hint"), "hint")
+        hint = texts.get(element.get("hint"), "hint", essential=False)
         if hint is not None:
             question["hint"] = hint
         codes = tuple(c["code"] for c in extra.get("choices", []))
@@ -413,8 +432,8 @@ class _Importer:
         texts.report()
         kind = _KINDS.get(str(question["type"]))
         if kind is not None:
-            self.operands[name] = Operand(question["id"], kind, codes)
-        if "or_other" in row.type.split() and "choices" in extra:
+            self.operands[name] = Reference(question["id"], kind, codes)
+        if _OR_OTHER.search(row.type) and "choices" in extra:
             self._other(question, name, row, context)
 
     def _rules(
@@ -443,10 +462,10 @@ class _Importer:
         kind = _KINDS.get(str(question["type"]))
         constraint = str(bind.get("constraint", "")).strip()
         if constraint and kind is not None:
-            carried = self._condition(constraint, row, Operand(".", kind, codes), name, column="constraint")
+            carried = self._condition(constraint, row, Reference(".", kind, codes), name, column="constraint")
             if carried is not None:
                 question["constraint"] = carried
-                message = texts.get(bind.get("jr:constraintMsg"), "constraint message")
+                message = texts.get(bind.get("jr:constraintMsg"), "constraint message", essential=False)
                 if message is not None:
                     question["constraint_message"] = message
 
@@ -454,7 +473,10 @@ class _Importer:
         raw_choices = element.get("choices") or element.get("children") or []
         itemset = str(element.get("itemset", ""))
         if not raw_choices:
-            where = f"the file '{itemset}'" if "." in itemset else "outside the form"
+            if itemset.startswith("${"):
+                where = f"the answers to {itemset}"
+            else:
+                where = f"the file '{itemset}'" if "." in itemset else "outside the form"
             self._drop(row, f"its choices come from {where}; not imported", str(element["name"]))
             return None
         choices: list[dict[str, Any]] = []
@@ -509,6 +531,8 @@ class _Importer:
             self._warn(row.location, f"the default answer '{element['default']}' is not carried")
         if element.get("bind", {}).get("calculate"):
             self._warn(row.location, "its calculation is not carried")
+        if element.get("bind", {}).get("jr:requiredMsg"):
+            self._warn(row.location, "its required message is not carried (vises says it its own way)")
         if element.get("media"):
             self._warn(row.location, f"its media ({', '.join(sorted(element['media']))}) are not carried")
         if question_type == "note" and element.get("bind", {}).get("constraint"):
@@ -534,13 +558,18 @@ class _Importer:
         )
         self.ids.add(other_id)
         context.imported.append(other_id)
-        self.operands[other_name] = Operand(other_id, "text")
+        self.operands[other_name] = Reference(other_id, "text")
         self._warn(row.location, f"or_other became an 'other' choice and the text question {other_id}")
 
     # -- conditions, ids, problems ------------------------------------------------------------
 
     def _condition(
-        self, expression: str, row: _Row, dot: Operand | None, own_name: str | None, column: str = "relevant"
+        self,
+        expression: str,
+        row: _Row,
+        dot: Reference | None,
+        own_name: str | None,
+        column: str = "relevant",
     ) -> str | None:
         try:
             condition = translate_expression(expression, self._resolver(own_name, dot), dot)
@@ -550,8 +579,8 @@ class _Importer:
             return None
         return condition
 
-    def _resolver(self, own_name: str | None, dot: Operand | None) -> Callable[[str], Operand]:
-        def resolve(name: str) -> Operand:
+    def _resolver(self, own_name: str | None, dot: Reference | None) -> Callable[[str], Reference]:
+        def resolve(name: str) -> Reference:
             if name == own_name:
                 if dot is None:
                     raise UntranslatableExpression(f"'{name}' is the question itself")
@@ -567,7 +596,7 @@ class _Importer:
         return resolve
 
     def _identifier(self, name: str, row: _Row) -> str:
-        base = _identifier(name, allow_dash=False)
+        base = _sanitized(name, allow_dash=False)
         if base in KEYWORDS:
             base += "_q"
         candidate, number = base, 2
@@ -591,7 +620,7 @@ class _Importer:
         self._problem(location, message, "error")
 
 
-def _identifier(name: str, *, allow_dash: bool) -> str:
+def _sanitized(name: str, *, allow_dash: bool) -> str:
     """``name`` reduced to ``[A-Za-z][A-Za-z0-9_]*`` (with ``-`` too for document ids)."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     cleaned = re.sub(r"[^A-Za-z0-9_-]+" if allow_dash else r"[^A-Za-z0-9_]+", "_", ascii_name)

@@ -29,8 +29,8 @@ AnswerKind: TypeAlias = Literal["choice", "multiple", "acknowledge", "number", "
 
 
 @dataclass(frozen=True, slots=True)
-class Operand:
-    """What a reference stands for: our question id (or ``.``), its kind of answer, its codes."""
+class Reference:
+    """What an XLSForm reference (``${name}`` or ``.``) stands for: our question id, its kind of answer, its codes."""
 
     id: str
     kind: AnswerKind
@@ -41,8 +41,8 @@ class UntranslatableExpression(ValueError):
     """The expression uses something our condition language can't say; the message says what."""
 
 
-Resolver: TypeAlias = Callable[[str], Operand]
-"""Turns an XLSForm name into an operand, or raises UntranslatableExpression."""
+Resolver: TypeAlias = Callable[[str], Reference]
+"""Turns an XLSForm name into its Reference, or raises UntranslatableExpression."""
 
 _TOKEN = re.compile(
     r"""\s*(?:
@@ -223,11 +223,11 @@ def _negated(condition: str, op: str) -> str:
 
 
 class _Translator:
-    def __init__(self, resolve: Resolver, dot: Operand | None) -> None:
+    def __init__(self, resolve: Resolver, dot: Reference | None) -> None:
         self.resolve = resolve
         self.dot = dot
 
-    def operand(self, ref: _Ref) -> Operand:
+    def operand(self, ref: _Ref) -> Reference:
         if ref.name == ".":
             if self.dot is None:
                 raise UntranslatableExpression("'.' (the answer itself) only makes sense in a constraint")
@@ -263,7 +263,7 @@ class _Translator:
             return f"selected({operand.id}, {_quote(self.code(operand, code))})"
         raise UntranslatableExpression(f"the function {call.function}() is not supported")
 
-    def code(self, operand: Operand, literal: _Literal) -> str:
+    def code(self, operand: Reference, literal: _Literal) -> str:
         """The choice code a literal stands for (XPath compares numbers with codes numerically)."""
         if literal.is_string:
             return literal.value
@@ -317,7 +317,7 @@ class _Translator:
         comparison = f"{self.value(left, numeric)} {'=' if op == '!=' else op} {self.value(right, numeric)}"
         return _negated(comparison, op)
 
-    def compare_with_literal(self, operand: Operand, op: str, literal: _Literal) -> str:
+    def compare_with_literal(self, operand: Reference, op: str, literal: _Literal) -> str:
         name = operand.id
         if literal.is_string and literal.value == "" and op in {"=", "!="}:
             if operand.kind == "acknowledge":
@@ -346,7 +346,7 @@ class _Translator:
             raise UntranslatableExpression(f"'{name}' is a text and can't be ordered")
         return _negated(f"{name} = {_quote(literal.value)}", op)
 
-    def compare_codes(self, operand: Operand, op: str, literal: _Literal) -> str:
+    def compare_codes(self, operand: Reference, op: str, literal: _Literal) -> str:
         name = operand.id
         if op in _ORDERING:
             # Both languages read a code that looks like a number as that number, so
@@ -358,7 +358,7 @@ class _Translator:
         return _negated(f"{name} = {_quote(self.code(operand, literal))}", op)
 
 
-def translate_expression(expression: str, resolve: Resolver, dot: Operand | None = None) -> str:
+def translate_expression(expression: str, resolve: Resolver, dot: Reference | None = None) -> str:
     """Our condition for an XLSForm expression; ``dot`` is the answer ``.`` stands for, in constraints."""
     return _Translator(resolve, dot).condition(_Parser(expression).parse())
 
