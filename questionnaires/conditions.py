@@ -59,6 +59,8 @@ class Operand:
 
 @dataclass(frozen=True, slots=True)
 class Constant(Operand):
+    """A number or a text written in the condition."""
+
     value: Scalar
 
 
@@ -79,16 +81,22 @@ Target: TypeAlias = AnswerOf | CurrentAnswer
 
 @dataclass(frozen=True, slots=True)
 class Count(Operand):
+    """``count(q)``: how many codes were chosen (0 when unanswered)."""
+
     target: Target
 
 
 @dataclass(frozen=True, slots=True)
 class Length(Operand):
+    """``length(q)``: characters in the answer."""
+
     target: Target
 
 
 @dataclass(frozen=True, slots=True)
 class Comparison(Condition):
+    """``left op right`` with ``=``, ``!=``, ``<``, ``<=``, ``>`` or ``>=``."""
+
     left: Operand
     op: CompareOp
     right: Operand
@@ -96,6 +104,8 @@ class Comparison(Condition):
 
 @dataclass(frozen=True, slots=True)
 class Membership(Condition):
+    """``operand in [...]``, or ``not in`` when ``negated``."""
+
     operand: Operand
     values: tuple[Scalar, ...]
     negated: bool = False
@@ -103,27 +113,37 @@ class Membership(Condition):
 
 @dataclass(frozen=True, slots=True)
 class Answered(Condition):
+    """``answered(q)``: the question has an answer."""
+
     target: Target
 
 
 @dataclass(frozen=True, slots=True)
 class Selected(Condition):
+    """``selected(q, code)``: the answer is or includes ``code``."""
+
     target: Target
     code: str
 
 
 @dataclass(frozen=True, slots=True)
 class And(Condition):
+    """All parts hold."""
+
     parts: tuple[Condition, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Or(Condition):
+    """At least one part holds."""
+
     parts: tuple[Condition, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Not(Condition):
+    """The part does not hold."""
+
     part: Condition
 
 
@@ -517,9 +537,7 @@ def _target(target: Target, answers: Mapping[str, AnswerValue], current: AnswerV
     return answer
 
 
-def evaluate(
-    cond: Condition, answers: Mapping[str, AnswerValue], current: AnswerValue | None = None
-) -> bool:
+def evaluate(cond: Condition, answers: Mapping[str, AnswerValue], current: AnswerValue | None = None) -> bool:
     """Whether a condition holds for the answers so far (and ``current`` as ``.``)."""
     if isinstance(cond, And):
         return all(evaluate(part, answers, current) for part in cond.parts)

@@ -7,7 +7,7 @@ import unicodedata
 
 _DROPPED_CATEGORIES = frozenset({"Mn", "Me", "Cf", "Cc", "Cs", "Co", "Cn"})
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
-_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+_WORD = re.compile(r"[^\W_]+")
 
 
 def _is_edge_junk(char: str) -> bool:
@@ -37,5 +37,5 @@ def fold(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    """The folded words of ``text``, keeping inner apostrophes ("d'accord"), for word-wise matching."""
+    """The folded words of ``text`` for word-wise matching; apostrophes separate words ("d'accord")."""
     return _WORD.findall(fold(text))

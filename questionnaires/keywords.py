@@ -15,6 +15,8 @@ from questionnaires.folding import fold
 
 
 class Command(enum.StrEnum):
+    """What a keyword asks for; the conversation service carries it out."""
+
     STOP = "stop"
     """Opt out of every campaign of the organisation on this channel."""
     START = "start"

@@ -26,10 +26,11 @@ CATALOG: Final[Mapping[str, Mapping[str, str]]] = {
         "en": "Reply with a number from {min} to {max}.",
     },
     "hint.multiple": {
-        "fr": "Plusieurs réponses possibles, ex. 1 3",
-        "nl": "Meerdere antwoorden mogelijk, bv. 1 3",
-        "en": "Several answers possible, e.g. 1 3",
+        "fr": "Plusieurs réponses possibles",
+        "nl": "Meerdere antwoorden mogelijk",
+        "en": "Several answers possible",
     },
+    "hint.example": {"fr": "ex. {keys}", "nl": "bv. {keys}", "en": "e.g. {keys}"},
     "hint.back": {
         "fr": "RETOUR : question précédente",
         "nl": "TERUG: vorige vraag",
@@ -129,7 +130,7 @@ CATALOG: Final[Mapping[str, Mapping[str, str]]] = {
         "en": "No problem, thank you and goodbye!",
     },
     "expired": {
-        "fr": "Le délai pour répondre est dépassé. Merci quand même !",
+        "fr": "Le délai pour répondre est dépassé. Merci malgré tout !",
         "nl": "De tijd om te antwoorden is voorbij. Toch bedankt!",
         "en": "The time to answer has run out. Thank you anyway!",
     },
@@ -137,6 +138,16 @@ CATALOG: Final[Mapping[str, Mapping[str, str]]] = {
         "fr": "Vous avez déjà répondu. Merci !",
         "nl": "U heeft al geantwoord. Bedankt!",
         "en": "You have already answered. Thank you!",
+    },
+    "campaign_not_open": {
+        "fr": "Ce questionnaire n'est pas encore ouvert. Réessayez plus tard.",
+        "nl": "Deze vragenlijst is nog niet open. Probeer later opnieuw.",
+        "en": "This questionnaire is not open yet. Please try again later.",
+    },
+    "campaign_paused": {
+        "fr": "Ce questionnaire est en pause. Réessayez plus tard.",
+        "nl": "Deze vragenlijst is gepauzeerd. Probeer later opnieuw.",
+        "en": "This questionnaire is paused. Please try again later.",
     },
     "campaign_closed": {
         "fr": "Ce questionnaire est terminé. Merci !",
@@ -162,6 +173,16 @@ CATALOG: Final[Mapping[str, Mapping[str, str]]] = {
         "nl": "Genoteerd, u kunt weer berichten van {org} ontvangen.",
         "en": "Done, you can get messages from {org} again.",
     },
+    "opted_out_hint": {
+        "fr": "Vous ne recevez plus nos messages. Envoyez START pour revenir.",
+        "nl": "U ontvangt onze berichten niet meer. Stuur START om terug te komen.",
+        "en": "You no longer get our messages. Send START to come back.",
+    },
+    "restart_not_allowed": {
+        "fr": "Impossible de recommencer ce questionnaire.",
+        "nl": "Deze vragenlijst kan niet opnieuw beginnen.",
+        "en": "This questionnaire cannot be started again.",
+    },
     "language_switched": {
         "fr": "Nous continuons en français.",
         "nl": "We gaan verder in het Nederlands.",
@@ -186,6 +207,50 @@ CATALOG: Final[Mapping[str, Mapping[str, str]]] = {
         "fr": "Votre demande d'accès à vos données est notée. {org} vous répondra.",
         "nl": "Uw vraag om uw gegevens in te zien is genoteerd. {org} antwoordt u.",
         "en": "Your request to see your data is noted. {org} will answer you.",
+    },
+    # Invitations and reminders sent by the workers (SMS: keep to GSM-7, one segment with a short name)
+    "invitation.keyword": {
+        "fr": "{org} vous invite à un court questionnaire. Envoyez {keyword} pour commencer. STOP pour ne plus recevoir de messages.",
+        "nl": "{org} nodigt u uit voor een korte vragenlijst. Stuur {keyword} om te beginnen. STOP om geen berichten meer te krijgen.",
+        "en": "{org} invites you to a short survey. Send {keyword} to start. STOP to receive no more messages.",
+    },
+    "invitation.link": {
+        "fr": "{org} vous invite à un court questionnaire : {link}",
+        "nl": "{org} nodigt u uit voor een korte vragenlijst: {link}",
+        "en": "{org} invites you to a short survey: {link}",
+    },
+    "reminder.keyword": {
+        "fr": "Rappel de {org} : votre avis compte. Envoyez {keyword} pour répondre. STOP pour ne plus recevoir de messages.",
+        "nl": "Herinnering van {org}: uw mening telt. Stuur {keyword} om te antwoorden. STOP om geen berichten meer te krijgen.",
+        "en": "Reminder from {org}: your opinion counts. Send {keyword} to answer. STOP to receive no more messages.",
+    },
+    "reminder.link": {
+        "fr": "Rappel de {org} : votre avis compte. Pour répondre : {link}",
+        "nl": "Herinnering van {org}: uw mening telt. Antwoorden kan hier: {link}",
+        "en": "Reminder from {org}: your opinion counts. To answer: {link}",
+    },
+    "reminder.resume": {
+        "fr": "Rappel de {org} : il reste quelques questions. Vous pouvez reprendre là où vous en étiez.",
+        "nl": "Herinnering van {org}: er zijn nog enkele vragen. U kunt verdergaan waar u gebleven was.",
+        "en": "Reminder from {org}: a few questions are left. You can carry on where you stopped.",
+    },
+    # Telegram: button labels and short notes (bots/telegram)
+    "telegram.back": {"fr": "Retour", "nl": "Terug", "en": "Back"},
+    "telegram.skip": {"fr": "Passer", "nl": "Overslaan", "en": "Skip"},
+    "telegram.outdated": {
+        "fr": "Cette question a déjà une réponse.",
+        "nl": "Deze vraag is al beantwoord.",
+        "en": "This question has already been answered.",
+    },
+    "telegram.edited": {
+        "fr": "Je ne relis pas les messages modifiés : envoyez un nouveau message.",
+        "nl": "Gewijzigde berichten lees ik niet opnieuw: stuur een nieuw bericht.",
+        "en": "Edited messages are not read again: please send a new message.",
+    },
+    "telegram.ask_code": {
+        "fr": "Bonjour ! Pour répondre à un questionnaire, ouvrez votre lien d'invitation ou envoyez le code du questionnaire.",
+        "nl": "Hallo! Open uw uitnodigingslink of stuur de code van de vragenlijst om te antwoorden.",
+        "en": "Hello! To answer a survey, open your invitation link or send the survey's code.",
     },
 }
 

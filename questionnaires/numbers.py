@@ -101,6 +101,8 @@ NONE_WORDS: Final = frozenset({"aucun", "aucune", "pas un", "geen", "geen enkele
 
 
 class NumberProblem(enum.StrEnum):
+    """Why a reply could not be read as a number."""
+
     NOT_A_NUMBER = "not_a_number"
     AMBIGUOUS = "ambiguous"
     """A single group of three decimals ("1.500", "2,000"): a decimal or a thousands separator."""
@@ -116,7 +118,7 @@ _GROUPED_DECIMAL = re.compile(r"[+-]?\d{1,3}(?:(?P<sep>[ '.,])\d{3})+(?P<point>[
 
 
 def _is_junk(char: str) -> bool:
-    return char.isspace() or unicodedata.category(char)[0] in "PSZC"
+    return char.isspace() or unicodedata.category(char)[0] in "PSZCM"
 
 
 def clean_number_text(text: str) -> str:
