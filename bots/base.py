@@ -8,12 +8,16 @@ Sending to a provider goes through a :class:`Sender`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from questionnaires.keywords import Keyword
-from questionnaires.turns import AnswerReply, Prompt
+from questionnaires.messages import message
+from questionnaires.model import Questionnaire
+from questionnaires.prompts import describe_answer
+from questionnaires.turns import AnswerReply, Outcome, Prompt, Turn
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +65,11 @@ class Outgoing:
     acknowledged: str | None = None
     outdated: bool = False
     ended: bool = False
+    error: str | None = None
+    """Why the reply was not accepted (it is in ``texts`` too); the web form shows it next to its field."""
+    transliterate: bool = False
+    """SMS only: replace characters outside GSM-7 (ê→e, ç→c, ’→') so each segment holds 160 characters
+    (the campaign's ``transliterate_sms``); other channels ignore it."""
 
     @property
     def is_empty(self) -> bool:
@@ -113,3 +122,62 @@ class Sender(Protocol):
     channel: str
 
     def send(self, address: str, outgoing: Outgoing) -> SendResult: ...
+
+
+class SentMessage(Protocol):
+    """A message as the provider holds it: its id, the text it carried, and when the provider took it."""
+
+    @property
+    def provider_id(self) -> str: ...
+
+    @property
+    def body(self) -> str: ...
+
+    @property
+    def created_at(self) -> datetime | None: ...
+
+
+@runtime_checkable
+class SentHistory(Protocol):
+    """Optional for a :class:`Sender`: the provider's latest messages to one address, newest first.
+
+    A send whose answer was lost (the worker died after the provider call, or the connection broke
+    after the request went out) has an unknown outcome. With this, the delivery job looks the message
+    up before sending again, so an accepted message is never sent twice. A sender without it (Telegram
+    has no such listing) gets no second attempt when the outcome is unknown. It raises
+    :class:`SendError` when the provider can't be asked.
+    """
+
+    def recent_messages(self, address: str, *, limit: int = 20) -> Sequence[SentMessage]: ...
+
+
+ENDING_OUTCOMES = frozenset({Outcome.COMPLETED, Outcome.REFUSED, Outcome.EXPIRED, Outcome.CLOSED})
+
+
+def outgoing_for_turn(
+    turn: Turn, questionnaire: Questionnaire, *, lead: tuple[str, ...] = (), transliterate: bool = False
+) -> Outgoing:
+    """What to say after one engine step: ``lead`` texts, the turn's messages, its error and help, the prompt."""
+    language = turn.state.language
+    texts = [*lead, *turn.messages]
+    if turn.error:
+        texts.append(turn.error)
+    if turn.offer_help:
+        texts.append(message("offer_help", language))
+    acknowledged_question, acknowledged = None, None
+    if turn.answer is not None:
+        acknowledged_question, value = turn.answer
+        question = questionnaire.question(acknowledged_question)
+        acknowledged = describe_answer(questionnaire, question, value, language)
+    return Outgoing(
+        language=language,
+        texts=tuple(texts),
+        prompt=turn.prompt,
+        offer_help=turn.offer_help,
+        acknowledged_question=acknowledged_question,
+        acknowledged=acknowledged,
+        outdated=turn.outcome is Outcome.OUTDATED,
+        ended=turn.outcome in ENDING_OUTCOMES,
+        transliterate=transliterate,
+        error=turn.error,
+    )

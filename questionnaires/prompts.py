@@ -125,3 +125,20 @@ def consent_prompt(
 def consent_question(definition: Questionnaire) -> Question:
     """The consent as a yes/no question, so it is numbered and read like any other."""
     return Question(CONSENT_ID, QuestionType.YES_NO, definition.consent.text)
+
+
+def describe_answer(
+    questionnaire: Questionnaire, question: Question, value: AnswerValue, language: str
+) -> str:
+    """An answer as the respondent would recognise it: choice labels, yes/no words, or the value."""
+    default = questionnaire.default_language
+    if question.type is QuestionType.YES_NO:
+        return message("yes" if value == "yes" else "no", language)
+    if question.type in (QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE):
+        codes = value if isinstance(value, tuple) else (str(value),)
+        labels = []
+        for code in codes:
+            choice = question.choice(str(code))
+            labels.append(translate(choice.label, language, default) if choice else str(code))
+        return ", ".join(labels)
+    return str(value)

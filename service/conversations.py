@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -21,11 +21,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bots.base import Inbound, Outgoing
+from bots.base import Inbound, Outgoing, outgoing_for_turn
 from questionnaires import engine
 from questionnaires.keywords import Command, Keyword, classify
 from questionnaires.messages import message
-from questionnaires.model import AnswerValue, Question, Questionnaire, QuestionType, translate
+from questionnaires.model import AnswerValue, Questionnaire, QuestionType, translate
 from questionnaires.turns import (
     BackReply,
     LanguageReply,
@@ -51,12 +51,18 @@ from service.models import (
     Organization,
     QuestionnaireVersion,
 )
+from service.privacy import requests as privacy_requests
 from service.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 SCORING_JOB = "workers.scoring.score_conversation"
 ENDED = frozenset({ConversationStatus.COMPLETED, ConversationStatus.REFUSED, ConversationStatus.EXPIRED})
+PAID_CHANNELS = frozenset({"sms", "whatsapp"})
+"""Channels where every message we send is billed, and where a STOP must silence us."""
+SILENT_AFTER_FAILURES = 6
+"""On paid channels, unreadable replies from the sixth in a row get no answer (help was offered from the third):
+an auto-responder can't keep a conversation going at our expense. HELP starts the count again."""
 
 
 @dataclass(frozen=True)
@@ -147,6 +153,8 @@ class _Handler:
 
         if keyword is not None and keyword.command in (Command.STOP, Command.START):
             handled = self._opt_command(keyword, context)
+        elif (requested := self._privacy_request(keyword, context)) is not None:
+            handled = requested
         elif explicit is not None and (context is None or context.campaign.id != explicit.id):
             handled = self._start(explicit, reply=self._reply_after_start(keyword))
         elif context is None:
@@ -240,6 +248,16 @@ class _Handler:
         inserted = self.session.scalar(statement.returning(InboundMessage.id))
         return int(inserted) if inserted is not None else None
 
+    def _last_language(self) -> str | None:
+        """The language of this sender's latest conversation, to answer them outside one in that language."""
+        return self.session.scalar(
+            select(Conversation.language)
+            .join(Identity, Identity.id == Conversation.identity_id)
+            .where(Identity.channel == self.inbound.channel, Identity.digest == self.digest)
+            .order_by(Conversation.updated_at.desc())
+            .limit(1)
+        )
+
     def _language(self, context: _Context | None, fallback: str | None = None) -> str:
         if context is not None:
             return context.conversation.language
@@ -257,7 +275,7 @@ class _Handler:
             if context
             else respondents.organizations_knowing(self.session, channel, digest)
         )
-        language = self._language(context, keyword.language)
+        language = self._language(context, keyword.language or self._last_language())
         names = self.session.scalars(
             select(Organization.short_name).where(Organization.id.in_(organizations))
         ).all()
@@ -274,18 +292,61 @@ class _Handler:
         respondents.opt_in(self.session, organizations, channel, digest, now=self.now)
         return Handled(Outgoing(language=language, texts=(message("started", language, org=org),)))
 
+    def _privacy_request(self, keyword: Keyword | None, context: _Context | None) -> Handled | None:
+        """SUPPRIMER or MES DONNEES (and their confirmation), by :mod:`service.privacy.requests`; else None."""
+        if self.inbound.channel not in privacy_requests.CHANNELS:
+            return None
+        requests = privacy_requests.ChannelRequests(
+            self.session,
+            self.runtime.vault,
+            self.inbound.channel,
+            self.digest,
+            self.now,
+            instance_path=self.runtime.settings.instance_path,
+        )
+        kind = privacy_requests.kind_of(keyword)
+        if kind is None and not requests.pending():
+            return None
+        language = self._language(context, (keyword.language if keyword else None) or self._last_language())
+        if kind is None:
+            reply = requests.answer(self.inbound.text, language)
+        else:
+            organizations = (
+                [context.organization.id]
+                if context
+                else respondents.organizations_knowing(self.session, self.inbound.channel, self.digest)
+            )
+            reply = requests.ask(kind, organizations, language)
+        if reply is None:
+            return None
+        if reply.resume and context is not None:
+            return self._resend(context, lead=reply.texts)
+        return Handled(Outgoing(language=language, texts=reply.texts, ended=reply.erased, transliterate=True))
+
     def _without_conversation(self, keyword: Keyword | None) -> Handled:
         """No conversation in progress: a reply to an invitation starts one; anything else gets a hint."""
-        language = self._language(None, keyword.language if keyword else None)
+        language = self._language(None, (keyword.language if keyword else None) or self._last_language())
         invited = self._pending_invitation()
         if invited is not None:
             return self._start(invited, reply=None)
+        asks_help = keyword is not None and keyword.command is Command.HELP
+        if self.inbound.channel in PAID_CHANNELS and not asks_help and self._opted_out_everywhere():
+            # After STOP we never write to this number again, whatever it sends, until START (HELP excepted).
+            return Handled(Outgoing(language=language))
         if keyword is not None and keyword.command is Command.HELP:
             return Handled(Outgoing(language=language, texts=(message("help", language),)))
         if keyword is not None and keyword.command is Command.LANGUAGE and keyword.language:
             language = keyword.language
             return Handled(Outgoing(language=language, texts=(message("language_switched", language),)))
         return Handled(Outgoing(language=language, texts=(message("unknown_keyword", language),)))
+
+    def _opted_out_everywhere(self) -> bool:
+        channel, digest = self.inbound.channel, self.digest
+        organizations = respondents.organizations_knowing(self.session, channel, digest)
+        return bool(organizations) and all(
+            respondents.is_opted_out(self.session, organization, channel, digest)
+            for organization in organizations
+        )
 
     def _pending_invitation(self) -> Campaign | None:
         """The newest running campaign that invited this address and has no conversation with it yet."""
@@ -350,9 +411,10 @@ class _Handler:
         if previous is not None and previous.status == ConversationStatus.IN_PROGRESS:
             context = _Context(previous, campaign, organization, questionnaire)
             return self._continue(context, None) if reply is not None else self._resend(context)
+        # An expired conversation, or one left by STOP (the person has since sent START), may start again.
         if (
             previous is not None
-            and previous.status != ConversationStatus.EXPIRED
+            and previous.status not in (ConversationStatus.EXPIRED, ConversationStatus.OPTED_OUT)
             and not campaign.allow_restart
         ):
             language = previous.language
@@ -381,7 +443,8 @@ class _Handler:
         )
         context = _Context(conversation, campaign, organization, questionnaire)
         if reply is not None:
-            return self._advance(context, reply, lead=turn.messages)
+            # The opening texts (intro) were on the screen that carried this reply (the web consent page).
+            return self._advance(context, reply)
         return self._handled(context, turn)
 
     def _starting_language(self, campaign: Campaign, questionnaire: Questionnaire) -> str:
@@ -414,6 +477,7 @@ class _Handler:
         if keyword is not None:
             command = keyword.command
             if command is Command.HELP:
+                self._reset_failures(context)
                 return self._resend(context, lead=(message("help", context.conversation.language),))
             if command is Command.LANGUAGE:
                 if keyword.language is None:
@@ -444,7 +508,12 @@ class _Handler:
         prompt = engine.current_prompt(context.questionnaire, context.state, variables=context.variables)
         language = context.conversation.language
         return Handled(
-            Outgoing(language=language, texts=lead, prompt=prompt),
+            Outgoing(
+                language=language,
+                texts=lead,
+                prompt=prompt,
+                transliterate=context.campaign.transliterate_sms,
+            ),
             conversation_id=context.conversation.id,
             status=context.conversation.status,
         )
@@ -460,7 +529,23 @@ class _Handler:
             idle_limit=timedelta(hours=context.campaign.idle_limit_hours),
         )
         self._apply(context, before, turn)
+        if (
+            turn.outcome is Outcome.REASK
+            and self.inbound.channel in PAID_CHANNELS
+            and turn.state.failures >= SILENT_AFTER_FAILURES
+        ):
+            return Handled(
+                Outgoing(language=turn.state.language),
+                conversation_id=context.conversation.id,
+                status=context.conversation.status,
+            )
         return self._handled(context, turn, lead=lead)
+
+    def _reset_failures(self, context: _Context) -> None:
+        """Asking for help is a readable message: the count of unreadable replies starts again."""
+        state = context.state
+        if state.failures:
+            context.conversation.state = replace(state, failures=0).to_json()
 
     # -- writing -----------------------------------------------------------------------------------------
 
@@ -539,50 +624,14 @@ class _Handler:
             existing.answered_at = self.now
 
     def _handled(self, context: _Context, turn: Turn, *, lead: tuple[str, ...] = ()) -> Handled:
-        language = turn.state.language
-        texts = list(lead) + list(turn.messages)
-        if turn.error:
-            texts.append(turn.error)
-        if turn.offer_help:
-            texts.append(message("offer_help", language))
-        acknowledged_question, acknowledged = None, None
-        if turn.answer is not None:
-            acknowledged_question = turn.answer[0]
-            question = context.questionnaire.question(turn.answer[0])
-            acknowledged = describe_answer(context.questionnaire, question, turn.answer[1], language)
-        ended = turn.outcome in (Outcome.COMPLETED, Outcome.REFUSED, Outcome.EXPIRED, Outcome.CLOSED)
         return Handled(
-            Outgoing(
-                language=language,
-                texts=tuple(texts),
-                prompt=turn.prompt,
-                offer_help=turn.offer_help,
-                acknowledged_question=acknowledged_question,
-                acknowledged=acknowledged,
-                outdated=turn.outcome is Outcome.OUTDATED,
-                ended=ended,
+            outgoing_for_turn(
+                turn, context.questionnaire, lead=lead, transliterate=context.campaign.transliterate_sms
             ),
             conversation_id=context.conversation.id,
             status=context.conversation.status,
             stored_answer=turn.answer is not None,
         )
-
-
-def describe_answer(
-    questionnaire: Questionnaire, question: Question, value: AnswerValue, language: str
-) -> str:
-    """An answer as the respondent would recognise it: choice labels, yes/no words, or the value."""
-    default = questionnaire.default_language
-    if question.type is QuestionType.YES_NO:
-        return message("yes" if value == "yes" else "no", language)
-    if question.type in (QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE):
-        codes = value if isinstance(value, tuple | list) else (str(value),)
-        labels = []
-        for code in codes:
-            choice = question.choice(str(code))
-            labels.append(translate(choice.label, language, default) if choice else str(code))
-        return ", ".join(labels)
-    return str(value)
 
 
 def _could_be_keyword(text: str) -> bool:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 
-from questionnaires.problems import Problem
+from questionnaires.loader import load_file, load_shipped
+from questionnaires.problems import DefinitionError, Problem
 from questionnaires.validation import validate_document, validate_file
 from questionnaires.xlsform import import_xlsform
+from service.simulator import simulate
 
 
 @click.group()
@@ -65,3 +68,34 @@ def import_command(source: Path, output: Path) -> None:
         click.echo(f"{output}: written with {questions} questions, but it has errors to fix before use")
         raise SystemExit(1)
     click.echo(f"{output}: {questions} questions imported, {len(result.problems)} row(s) reported")
+
+
+@questionnaire.command("simulate")
+@click.argument("reference")
+@click.option("--channel", type=click.Choice(["sms", "telegram", "web"]), default="sms", show_default=True)
+@click.option("--lang", "language", type=click.Choice(["fr", "nl", "en"]), default="fr", show_default=True)
+@click.option(
+    "--org-name", default="Atelier Namur", show_default=True, help="The name put in place of {org}."
+)
+@click.option("--segments", is_flag=True, help="SMS: show each message's size, encoding and segments.")
+def simulate_command(reference: str, channel: str, language: str, org_name: str, segments: bool) -> None:
+    """Answer a questionnaire (a file or a shipped id) from standard input, one reply a line.
+
+    Prints what the respondent would receive on the channel ("<"), and each reply typed (">").
+    """
+    try:
+        definition = load_file(reference) if Path(reference).exists() else load_shipped(reference)
+    except KeyError:
+        raise click.ClickException(f"no shipped questionnaire {reference!r} and no such file") from None
+    except DefinitionError as exc:
+        raise click.ClickException(
+            "the questionnaire is not valid:\n" + "\n".join(f"  {p}" for p in exc.problems)
+        ) from None
+    replies = sys.stdin
+    for exchange in simulate(
+        definition, replies, channel=channel, language=language, org_name=org_name, show_segments=segments
+    ):
+        if exchange.typed is not None:
+            click.echo(f"> {exchange.typed}")
+        for received in exchange.received:
+            click.echo("< " + received.replace("\n", "\n  "))
