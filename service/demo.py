@@ -1,8 +1,13 @@
-"""Demo data: an enterprise in a federation, an owner account and one running campaign per shipped questionnaire."""
+"""Demo data: an enterprise in a federation, an owner account and one running campaign per shipped questionnaire.
+
+Closed campaigns with generated answers (``service.results.samples``) make the results pages readable
+on first run: a beneficiaries survey, insertion workers at entry and at exit (before/after), and three
+more federation members for the benchmark, seen by a federation account.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,12 +16,14 @@ from questionnaires.loader import shipped_definitions
 from service.accounts import create_organization, create_user
 from service.campaigns import change_status, create_campaign
 from service.definitions import register_shipped
-from service.models import Campaign, Organization, OrganizationKind, Role, User
+from service.models import Campaign, Organization, OrganizationKind, Role, User, utcnow
+from service.results.samples import seed_demo_results
 
 DEMO_FEDERATION = "demo-federation"
 DEMO_ORG = "demo"
 DEMO_EMAIL = "demo@vises.example"
 DEMO_PASSWORD = "demo-vises-2026"  # noqa: S105 - a published demo login, printed on purpose
+DEMO_FEDERATION_EMAIL = "federation@vises.example"
 
 
 @dataclass(frozen=True)
@@ -25,6 +32,9 @@ class DemoSeed:
     email: str
     password: str
     campaigns: list[Campaign]
+    results: list[Campaign] = field(default_factory=list)
+    """Closed campaigns with generated answers, to show the results pages."""
+    federation_email: str | None = None
 
 
 def seed_demo(session: Session, *, channels: list[str]) -> DemoSeed:
@@ -48,8 +58,23 @@ def seed_demo(session: Session, *, channels: list[str]) -> DemoSeed:
         for questionnaire_id in sorted(shipped_definitions()):
             version = register_shipped(session, organization, questionnaire_id)
             campaign = create_campaign(
-                session, organization, version, name=f"Demo: {version.title}", channels=channels
+                session,
+                organization,
+                version,
+                name=f"Demo: {version.title.replace('{org}', organization.short_name)}",
+                channels=channels,
             )
             change_status(session, campaign, "start")
             campaigns.append(campaign)
-    return DemoSeed(organization, DEMO_EMAIL, DEMO_PASSWORD, campaigns)
+    federation = session.scalar(select(Organization).where(Organization.slug == DEMO_FEDERATION))
+    results = seed_demo_results(
+        session,
+        organization,
+        federation=federation,
+        now=utcnow(),
+        federation_email=DEMO_FEDERATION_EMAIL,
+        password=DEMO_PASSWORD,
+    )
+    return DemoSeed(
+        organization, DEMO_EMAIL, DEMO_PASSWORD, campaigns, results.campaigns, results.federation_email
+    )

@@ -26,7 +26,15 @@ QUEUES = ("default", "delivery", "scoring")
 class JobQueue(Protocol):
     """Where jobs go. ``enqueue`` must not raise for a job's own failure, only for failing to enqueue."""
 
-    def enqueue(self, func: str, *args: Any, queue: str = "default", job_id: str | None = None) -> None: ...
+    def enqueue(
+        self,
+        func: str,
+        *args: Any,
+        queue: str = "default",
+        job_id: str | None = None,
+        job_timeout: int | None = None,
+    ) -> None:
+        """``job_timeout``: seconds before RQ stops the job (its default, 180 s, when None)."""
 
     def enqueue_many(
         self, func: str, arg_lists: Iterable[Sequence[Any]], *, queue: str = "default"
@@ -48,7 +56,14 @@ class InlineJobs:
     def __init__(self, runner: Callable[[Callable[[], Any]], Any] | None = None) -> None:
         self._runner = runner or (lambda call: call())
 
-    def enqueue(self, func: str, *args: Any, queue: str = "default", job_id: str | None = None) -> None:
+    def enqueue(
+        self,
+        func: str,
+        *args: Any,
+        queue: str = "default",
+        job_id: str | None = None,
+        job_timeout: int | None = None,
+    ) -> None:
         target = resolve(func)
         try:
             self._runner(lambda: target(*args))
@@ -76,8 +91,17 @@ class RedisJobs:
     def queue(self, name: str) -> Queue:
         return self._queues[name]
 
-    def enqueue(self, func: str, *args: Any, queue: str = "default", job_id: str | None = None) -> None:
-        self._queues[queue].enqueue(func, *args, job_id=job_id, result_ttl=600, failure_ttl=7 * 86400)
+    def enqueue(
+        self,
+        func: str,
+        *args: Any,
+        queue: str = "default",
+        job_id: str | None = None,
+        job_timeout: int | None = None,
+    ) -> None:
+        self._queues[queue].enqueue(
+            func, *args, job_id=job_id, job_timeout=job_timeout, result_ttl=600, failure_ttl=7 * 86400
+        )
 
     def enqueue_many(self, func: str, arg_lists: Iterable[Sequence[Any]], *, queue: str = "default") -> int:
         target = self._queues[queue]

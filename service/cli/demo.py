@@ -40,6 +40,12 @@ def demo(ctx: click.Context, host: str, port: str, no_serve: bool) -> None:
             if found.telegram_link:
                 extras.append(found.telegram_link)
             click.echo(f"  {campaign.name}: {found.web_url}  {'  '.join(extras)}".rstrip())
+        for campaign in seed.results:
+            click.echo(
+                f"  {campaign.name}: {runtime.settings.public_base_url}/campaigns/{campaign.code}/results"
+            )
+        if seed.federation_email:
+            click.echo(f"Federation login: e-mail {seed.federation_email}  password {seed.password}")
     if no_serve:
         return
     app = create_app(runtime=runtime)

@@ -26,6 +26,8 @@ class Conversation(Base):
     __table_args__ = (
         UniqueConstraint("campaign_id", "respondent_id", "attempt"),
         Index("ix_conversations_campaign_status", "campaign_id", "status"),
+        # Exports read a campaign's conversations in id order, a page at a time.
+        Index("ix_conversations_campaign_id", "campaign_id", "id"),
         Index("ix_conversations_unscored", "status", "scored_at"),
     )
 

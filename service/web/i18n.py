@@ -38,8 +38,11 @@ def switch_language(code: str) -> ResponseReturnValue:
 
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "en")
-    # Two catalogs, merged at run time: staff pages and the respondent survey, each kept by its own team.
-    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations/staff;translations/survey")
+    # Catalogs merged at run time: staff pages, the respondent survey, results and privacy, each kept by its own team.
+    app.config.setdefault(
+        "BABEL_TRANSLATION_DIRECTORIES",
+        "translations/staff;translations/survey;translations/results;translations/privacy",
+    )
     Babel(app, locale_selector=select_locale)
     app.register_blueprint(bp)
 

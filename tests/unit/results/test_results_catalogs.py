@@ -1,0 +1,82 @@
+"""The results pages' French and Dutch catalogs: complete, compiled, and in step with the code and templates.
+
+To update after changing a results text (from the repository root)::
+
+    pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output --project=vises-results \\
+        -o service/web/translations/results/messages.pot \\
+        service/web/results/*.py service/web/templates/results/*.html
+    pybabel update -i service/web/translations/results/messages.pot -d service/web/translations/results \\
+        --no-location --width=100
+    (translate the new entries in fr/ and nl/, then)
+    pybabel compile -d service/web/translations/results
+
+Sentences about numbers (indicators, intervals, mode effects) are not here: they are in
+``service/results/phrases.py``, shared with the report, the exports and the command line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_file
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parents[3]
+WEB = ROOT / "service" / "web"
+CATALOGS = WEB / "translations" / "results"
+SOURCES = [*sorted((WEB / "results").glob("*.py")), *sorted((WEB / "templates" / "results").glob("*.html"))]
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+LANGUAGES = ("fr", "nl")
+
+
+def _key(message: str | tuple[str, ...]) -> str:
+    return message if isinstance(message, str) else message[0]
+
+
+def _source_messages() -> set[str]:
+    found: set[str] = set()
+    for path in SOURCES:
+        method = "python" if path.suffix == ".py" else "jinja2"
+        for _line, message, _comments, _context in extract_from_file(method, str(path), keywords=KEYWORDS):
+            found.add(_key(message))
+    return found
+
+
+def _po(language: str) -> Catalog:
+    with (CATALOGS / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        return read_po(handle, locale=language)
+
+
+def test_the_template_lists_every_results_text() -> None:
+    with (CATALOGS / "messages.pot").open("rb") as handle:
+        template = {_key(m.id) for m in read_po(handle) if m.id}
+    assert template == _source_messages()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_text_is_translated_without_fuzzy_entries_or_broken_placeholders(language: str) -> None:
+    catalog = _po(language)
+    translated = {_key(m.id): m for m in catalog if m.id}
+    assert set(translated) >= _source_messages()
+    for message in translated.values():
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        assert all(strings), f"{language}: {message.id!r} is not translated"
+        assert not message.fuzzy, f"{language}: {message.id!r} is fuzzy"
+    problems = [(m.id, errors) for m, errors in catalog.check() if errors]
+    assert problems == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_compiled_catalog_matches_its_source(language: str) -> None:
+    with (CATALOGS / language / "LC_MESSAGES" / "messages.mo").open("rb") as handle:
+        compiled = {_plain(m.id): _plain(m.string) for m in read_mo(handle) if m.id}
+    source = {_plain(m.id): _plain(m.string) for m in _po(language) if m.id}
+    assert compiled == source
+
+
+def _plain(value: object) -> object:
+    """Plural entries come back as lists from a .mo file and as tuples from a .po file."""
+    return tuple(value) if isinstance(value, list | tuple) else value
