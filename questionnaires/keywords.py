@@ -41,7 +41,7 @@ class Keyword:
 
 
 KEYWORDS: Final[tuple[tuple[Command, str | None, tuple[str, ...]], ...]] = (
-    (Command.STOP, None, ("stop", "stopp", "stopall")),
+    (Command.STOP, None, ("stop", "stopp", "stopall", "revoke")),
     (Command.STOP, "fr", ("arret", "arreter", "stopper", "desinscrire", "desabonner", "desinscription")),
     (Command.STOP, "nl", ("afmelden", "uitschrijven", "stoppen")),
     (Command.STOP, "en", ("unsubscribe", "cancel", "quit", "end", "optout", "opt out", "opt-out")),

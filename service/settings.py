@@ -62,6 +62,8 @@ class Settings:
     twilio: TwilioSettings | None = None
     telegram: TelegramSettings | None = None
     production: bool = False
+    trusted_proxies: int = 0
+    """Reverse proxies in front of the web process whose X-Forwarded-* headers are believed."""
     log_level: str = "INFO"
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -122,6 +124,7 @@ def load_settings(
         twilio=_twilio(env),
         telegram=telegram,
         production=_flag(env, "VISES_PRODUCTION"),
+        trusted_proxies=_count(env, "VISES_TRUSTED_PROXIES"),
         log_level=_log_level(env),
         extra={k: v for k, v in env.items() if k.startswith("VISES_")},
     )
@@ -286,6 +289,13 @@ def _flag(env: Mapping[str, str], name: str) -> bool:
     if value in {"1", "true", "yes", "on"}:
         return True
     raise ConfigError(f"{name}: {value!r} is not a boolean (use 1/0, true/false)")
+
+
+def _count(env: Mapping[str, str], name: str) -> int:
+    value = env.get(name, "").strip() or "0"
+    if not value.isdigit() or int(value) > 10:
+        raise ConfigError(f"{name}: {value!r} is not a number of proxies from 0 to 10")
+    return int(value)
 
 
 def _log_level(env: Mapping[str, str]) -> str:

@@ -87,3 +87,17 @@ def test_the_sqlite_variant_serves_too(sqlite_app: Flask) -> None:
     response = sqlite_app.test_client().get("/healthz")
     assert response.status_code == 200
     assert response.get_json()["database"]["backend"] == "sqlite"
+
+
+def test_behind_a_trusted_proxy_the_client_address_is_the_forwarded_one(make_settings: Any, database_url: str) -> None:
+    from flask import request
+
+    from service.web import create_app
+
+    app = create_app(make_settings(DATABASE_URL=database_url, VISES_TRUSTED_PROXIES="1"))
+    app.add_url_rule("/_whoami", "whoami", lambda: request.remote_addr or "")
+    seen = app.test_client().get("/_whoami", headers={"X-Forwarded-For": "203.0.113.7"}).data
+    assert seen == b"203.0.113.7"
+    plain = create_app(make_settings(DATABASE_URL=database_url))
+    plain.add_url_rule("/_whoami", "whoami", lambda: request.remote_addr or "")
+    assert plain.test_client().get("/_whoami", headers={"X-Forwarded-For": "203.0.113.7"}).data == b"127.0.0.1"

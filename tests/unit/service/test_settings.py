@@ -116,3 +116,10 @@ def test_port_out_of_range(value: str) -> None:
     with pytest.raises(ConfigError, match=r"^--port: "):
         check_port(value, "--port")
     assert check_port("8080") == 8080
+
+
+def test_trusted_proxies(tmp_path: Path) -> None:
+    assert settings(tmp_path).trusted_proxies == 0
+    assert settings(tmp_path, VISES_TRUSTED_PROXIES="1").trusted_proxies == 1
+    with pytest.raises(ConfigError, match=r"^VISES_TRUSTED_PROXIES: "):
+        settings(tmp_path, VISES_TRUSTED_PROXIES="many")
