@@ -11,9 +11,15 @@ from service.cli.base import VisesGroup
 from service.cli.campaigns import campaign
 from service.cli.database import db
 from service.cli.demo import demo
+from service.cli.exports import export
+from service.cli.invitations import invite
+from service.cli.jobs import jobs, rescore
 from service.cli.organizations import org, user
+from service.cli.privacy import keys, privacy
 from service.cli.questionnaires import questionnaire
+from service.cli.reset_links import reset_link_command
 from service.cli.server import serve
+from service.cli.telegram import telegram
 from service.cli.worker import worker
 
 
@@ -24,6 +30,14 @@ def cli() -> None:
 
 for command in (serve, demo, db, worker, org, user, campaign, questionnaire):
     cli.add_command(command)
+cli.add_command(telegram)
+user.add_command(reset_link_command)
+cli.add_command(jobs)
+cli.add_command(rescore)
+campaign.add_command(invite)
+cli.add_command(export)
+cli.add_command(keys)
+cli.add_command(privacy)
 
 
 def main(argv: list[str] | None = None) -> Any:

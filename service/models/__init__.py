@@ -30,6 +30,7 @@ from service.models.organizations import (
 from service.models.privacy import AuditEvent, Export, PrivacyRequest
 from service.models.respondents import Identity, OptOut, Respondent
 from service.models.scores import CampaignAggregate, Score
+from service.models.security import LoginFailure
 
 __all__ = [
     "STATUS_RANK",
@@ -52,6 +53,7 @@ __all__ = [
     "Identity",
     "InboundMessage",
     "Launch",
+    "LoginFailure",
     "MessageKind",
     "OptOut",
     "Organization",

@@ -103,6 +103,8 @@ class Contact(Base):
     link_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     """Telegram: the per-contact opt-in deep-link token, until the person starts the bot."""
     linked_at: Mapped[datetime | None]
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    """The person's IANA time zone when their phone number tells it (reminders go out in their hours)."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
