@@ -252,6 +252,42 @@ CATALOG: Final[Mapping[str, Mapping[str, str]]] = {
         "nl": "Hallo! Open uw uitnodigingslink of stuur de code van de vragenlijst om te antwoorden.",
         "en": "Hello! To answer a survey, open your invitation link or send the survey's code.",
     },
+    # Requests to see or erase one's data (service.privacy.requests), confirmed once
+    "privacy.confirm_delete": {
+        "fr": "Pour effacer vos données chez {org}, renvoyez SUPPRIMER ou répondez OUI dans les 15 minutes.",
+        "nl": "Om uw gegevens bij {org} te wissen, stuur binnen 15 minuten opnieuw VERWIJDER of JA.",
+        "en": "To erase your data at {org}, send DELETE or YES again within 15 minutes.",
+    },
+    "privacy.confirm_access": {
+        "fr": "Pour recevoir ici vos réponses à {org}, renvoyez MES DONNEES ou répondez OUI dans les 15 minutes.",
+        "nl": "Om uw antwoorden aan {org} hier te krijgen, stuur binnen 15 minuten opnieuw MIJN GEGEVENS of JA.",
+        "en": "To get your answers to {org} here, send MY DATA or YES again within 15 minutes.",
+    },
+    "privacy.nothing_held": {
+        "fr": "Nous n'avons aucune donnée vous concernant.",
+        "nl": "We hebben geen gegevens over u.",
+        "en": "We hold no data about you.",
+    },
+    "privacy.access_header": {
+        "fr": "Vos données chez {org} :",
+        "nl": "Uw gegevens bij {org}:",
+        "en": "Your data at {org}:",
+    },
+    "privacy.no_answers": {
+        "fr": "Aucune réponse enregistrée.",
+        "nl": "Geen antwoorden bewaard.",
+        "en": "No answers stored.",
+    },
+    "privacy.access_footer": {
+        "fr": "Vos coordonnées sont gardées chiffrées. Pour tout effacer : SUPPRIMER.",
+        "nl": "Uw contactgegevens worden versleuteld bewaard. Alles wissen: VERWIJDER.",
+        "en": "Your contact details are kept encrypted. To erase it all: DELETE.",
+    },
+    "privacy.access_more": {
+        "fr": "La suite est trop longue pour un message : demandez le fichier complet à {org}.",
+        "nl": "De rest is te lang voor een bericht: vraag het volledige bestand aan {org}.",
+        "en": "The rest is too long for a message: ask {org} for the full file.",
+    },
 }
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")

@@ -10,6 +10,7 @@ the database.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from dataclasses import dataclass, field, replace
@@ -19,7 +20,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from bots.base import Inbound, Outgoing, outgoing_for_turn
 from questionnaires import engine
@@ -215,6 +216,8 @@ class _Handler:
             .order_by(Conversation.updated_at.desc())
             .limit(1)
             .with_for_update(of=Conversation)
+            # The definition comes from the process's cache (by version id): not the document on every turn.
+            .options(defer(QuestionnaireVersion.document))
         )
         if explicit is not None:
             query = query.where(Conversation.campaign_id == explicit.id)
@@ -385,7 +388,11 @@ class _Handler:
         if campaign is None:
             return Handled(Outgoing(language=language, texts=(message("unknown_keyword", language),)))
         organization = self.session.get_one(Organization, campaign.organization_id)
-        version = self.session.get_one(QuestionnaireVersion, campaign.questionnaire_version_id)
+        version = self.session.get_one(
+            QuestionnaireVersion,
+            campaign.questionnaire_version_id,
+            options=[defer(QuestionnaireVersion.document)],
+        )
         questionnaire = self._definition(version)
         language = self._starting_language(campaign, questionnaire)
         if not campaign_rules.is_accepting(campaign, self.now):
@@ -599,29 +606,21 @@ class _Handler:
     def _store_answer(self, context: _Context, question_id: str, value: AnswerValue) -> None:
         stored = list(value) if isinstance(value, tuple) else value
         question = context.questionnaire.question(question_id)
-        existing = self.session.scalar(
-            select(Answer).where(
-                Answer.conversation_id == context.conversation.id, Answer.question_id == question_id
-            )
+        # One upsert, not a SELECT then an INSERT or UPDATE: a round trip less on every answering turn
+        # (measured in bench/turns). A correction replaces the answer and counts a revision.
+        self.session.execute(
+            _answer_upsert(self.session.get_bind().dialect.name),
+            {
+                "conversation_id": context.conversation.id,
+                "question_id": question_id,
+                "value": stored,
+                "is_free_text": question.type is QuestionType.TEXT,
+                "inbound_message_id": self.inbound_id,
+                "channel": self.inbound.channel,
+                "revision": 1,
+                "answered_at": self.now,
+            },
         )
-        if existing is None:
-            self.session.add(
-                Answer(
-                    conversation_id=context.conversation.id,
-                    question_id=question_id,
-                    value=stored,
-                    is_free_text=question.type is QuestionType.TEXT,
-                    inbound_message_id=self.inbound_id,
-                    channel=self.inbound.channel,
-                    answered_at=self.now,
-                )
-            )
-        else:
-            existing.value = stored
-            existing.inbound_message_id = self.inbound_id
-            existing.channel = self.inbound.channel
-            existing.revision += 1
-            existing.answered_at = self.now
 
     def _handled(self, context: _Context, turn: Turn, *, lead: tuple[str, ...] = ()) -> Handled:
         return Handled(
@@ -632,6 +631,24 @@ class _Handler:
             status=context.conversation.status,
             stored_answer=turn.answer is not None,
         )
+
+
+@functools.cache
+def _answer_upsert(dialect: str) -> Any:
+    """INSERT an answer, or replace the current one (a correction), in one statement; built once per dialect
+    (building ``excluded`` on every turn cost more CPU than the statement saved)."""
+    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(Answer)
+    return statement.on_conflict_do_update(
+        index_elements=[Answer.conversation_id, Answer.question_id],
+        set_={
+            "value": statement.excluded.value,
+            "inbound_message_id": statement.excluded.inbound_message_id,
+            "channel": statement.excluded.channel,
+            "revision": Answer.revision + 1,
+            "answered_at": statement.excluded.answered_at,
+        },
+    )
 
 
 def _could_be_keyword(text: str) -> bool:

@@ -10,6 +10,8 @@ import logging
 import re
 
 _PHONE = re.compile(r"(?<![\w+])(?:\+|00)\d[\d .-]{6,16}\d")
+QUIET_LOGGERS = ("httpx", "twilio.http_client", "urllib3")
+"""Libraries whose INFO lines repeat request details: kept to warnings (the tests' log scan does the same)."""
 
 
 class RedactPhoneNumbers(logging.Filter):
@@ -29,5 +31,5 @@ def configure_logging(level: str = "INFO") -> None:
         handler.addFilter(RedactPhoneNumbers())
         root.addHandler(handler)
     root.setLevel(level)
-    for noisy in ("httpx", "twilio.http_client", "urllib3"):
+    for noisy in QUIET_LOGGERS:
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from service.db import make_engine, make_session_factory, transaction
 from service.identities import IdentityVault
 from service.jobs import InlineJobs, JobQueue, RedisJobs
+from service.privacy.keys import vault_for
 from service.settings import Settings
 
 _current: ContextVar[Runtime | None] = ContextVar("vises_runtime", default=None)
@@ -57,7 +58,7 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
         settings=settings,
         engine=engine,
         sessions=make_session_factory(engine),
-        vault=IdentityVault(settings.data_key, _previous_keys(settings)),
+        vault=vault_for(settings),
         jobs=InlineJobs(),
         redis=redis,
     )
@@ -66,11 +67,6 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
     else:
         runtime.jobs = InlineJobs(runner=lambda call: _run_with(runtime, call))
     return runtime
-
-
-def _previous_keys(settings: Settings) -> list[str]:
-    raw = settings.extra.get("VISES_PREVIOUS_DATA_KEYS", "")
-    return [key.strip() for key in raw.split(",") if key.strip()]
 
 
 def _run_with(runtime: Runtime, call: Any) -> Any:

@@ -30,6 +30,9 @@ from tests.support.databases import (
 )
 from tests.support.redis_servers import PrivateRedis, shared_redis_url
 
+# Every log line of the session is scanned for personal data at the end (tests/support/log_scan.py).
+pytest_plugins = ("tests.support.log_scan",)
+
 TEST_SECRET = "test-secret-key-0123456789abcdef"
 TEST_DATA_KEY = "test-data-key-0123456789abcdef"
 

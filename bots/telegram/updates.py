@@ -125,6 +125,8 @@ def parse_update(payload: Any, *, received_at: datetime) -> TelegramUpdate:
 
 def read_update(update: Update, *, received_at: datetime) -> TelegramUpdate:
     """Read an update PTB has parsed (from getUpdates, or :func:`parse_update`)."""
+    if not _well_formed(update):
+        return TelegramUpdate(update.update_id, ignored=Ignored.MALFORMED)
     try:
         if update.callback_query is not None:
             return _read_tap(update.update_id, update.callback_query, received_at)
@@ -139,6 +141,29 @@ def read_update(update: Update, *, received_at: datetime) -> TelegramUpdate:
     except _PTB_ERRORS:
         return TelegramUpdate(update.update_id, ignored=Ignored.MALFORMED)
     return TelegramUpdate(update.update_id, ignored=Ignored.NOT_FOR_US)
+
+
+def _well_formed(update: Update) -> bool:
+    """Whether what we read has the Bot API's types: PTB's ``de_json`` takes any JSON without checking,
+    and a chat id that is not an integer would become someone's identity (found by fuzzing the webhook)."""
+    query = update.callback_query
+    messages = [update.message, update.edited_message, query.message if query is not None else None]
+    for message in messages:
+        if message is None:
+            continue
+        chat = getattr(message, "chat", None)
+        if type(getattr(chat, "id", None)) is not int or type(message.message_id) is not int:
+            return False
+        if isinstance(message, Message) and not isinstance(message.text, str | None):
+            return False
+    if query is not None and not (isinstance(query.id, str) and isinstance(query.data, str | None)):
+        return False
+    change = update.my_chat_member
+    if change is not None and type(getattr(change.chat, "id", None)) is not int:
+        return False
+    users = [getattr(m, "from_user", None) for m in messages if m is not None]
+    users += [query.from_user if query is not None else None]
+    return all(user is None or isinstance(user.language_code, str | None) for user in users)
 
 
 def language_of(user: User | None) -> str | None:
