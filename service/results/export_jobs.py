@@ -17,6 +17,8 @@ from typing import IO
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from service import audit
+from service.audit import Action
 from service.definitions import definition
 from service.models import AuditEvent, Campaign, Export, Organization, utcnow
 from service.results import phrases
@@ -71,17 +73,15 @@ def record_export(
     user_id: int | None = None,
 ) -> AuditEvent:
     """The audit trail's "export" event: who exported which campaign, how; never the data itself."""
-    event = AuditEvent(
-        organization_id=campaign.organization_id,
+    return audit.record(
+        session,
+        campaign.organization_id,
+        Action.EXPORT,
         user_id=user_id,
-        action="export",
         target_type="campaign",
         target_id=campaign.code,
         details={"format": fmt, "language": language, "codes": codes, "via": via},
     )
-    session.add(event)
-    session.flush()
-    return event
 
 
 def request_export(

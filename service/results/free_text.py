@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from questionnaires.model import Question, Questionnaire, QuestionType
 from questionnaires.prompts import Texts
+from service import audit
+from service.audit import Action
 from service.models import Answer, AuditEvent, Campaign, Conversation
 
 PER_PAGE = 50
@@ -102,14 +104,12 @@ def record_reading(
     shown: int,
 ) -> AuditEvent:
     """The audit trail's "read_free_text" event for one page shown (what was read, not the text)."""
-    event = AuditEvent(
-        organization_id=campaign.organization_id,
+    return audit.record(
+        session,
+        campaign.organization_id,
+        Action.READ_FREE_TEXT,
         user_id=user_id,
-        action="read_free_text",
         target_type="campaign",
         target_id=campaign.code,
         details={"question": question_id or "all", "page": page, "answers": shown},
     )
-    session.add(event)
-    session.flush()
-    return event
