@@ -189,7 +189,7 @@ def upload_contacts(code: str) -> ResponseReturnValue:
 
 
 @bp.get("/<code>/telegram")
-@login_required
+@requires("editor")
 def telegram_links(code: str) -> ResponseReturnValue:
     campaign = own_campaign(code)
     session = db()
@@ -225,7 +225,7 @@ def telegram_links(code: str) -> ResponseReturnValue:
 
 
 @bp.get("/<code>/telegram.csv")
-@login_required
+@requires("editor")
 def telegram_links_csv(code: str) -> ResponseReturnValue:
     campaign = own_campaign(code)
     session = db()

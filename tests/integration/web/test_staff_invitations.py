@@ -143,6 +143,10 @@ def test_telegram_links_page(
     assert "1 of 2 contacts have opened their link." in page
     assert "Léa · F-7" in page and "Joris · B-102" in page
     assert len(re.findall(r"https://t\.me/vises_demo_bot\?start=[A-Za-z0-9_-]+", page)) == 1
+    viewer = signed_in(telegram_app, tenants.a.viewer)
+    # Personal links and names from the invitation list are for those who send invitations.
+    assert viewer.get(f"/campaigns/{code}/telegram").status_code == 403
+    assert viewer.get(f"/campaigns/{code}/telegram.csv").status_code == 403
     csv_text = client.get(f"/campaigns/{code}/telegram.csv").get_data(as_text=True)
     assert csv_text.splitlines()[0].lstrip("\ufeff") == "name,reference,language,linked,link"
     assert "Joris,B-102,nl,yes," in csv_text and re.search(
