@@ -183,11 +183,27 @@ class _Handler:
         return None
 
     def _link_contact(self, contact: Contact) -> None:
-        """A person opened their personal Telegram link: their chat becomes an identity of the contact's respondent."""
+        """A person opened their personal Telegram link: their chat becomes an identity of the contact's respondent.
+
+        The link ties the contact to the first chat that opens it; opened from another chat later (a
+        forwarded link), it only opens the campaign, and that chat answers as a person of its own.
+        """
+        organization_id = self._organization_id_of(contact.campaign_id)
+        if contact.linked_at is not None:
+            linked = self.session.scalar(
+                select(Identity.id).where(
+                    Identity.organization_id == organization_id,
+                    Identity.channel == self.inbound.channel,
+                    Identity.digest == self.digest,
+                    Identity.respondent_id == contact.respondent_id,
+                )
+            )
+            if linked is None:
+                return
         respondents.identity_for(
             self.session,
             self.runtime.vault,
-            self._organization_id_of(contact.campaign_id),
+            organization_id,
             self.inbound.channel,
             self.inbound.address,
             respondent_id=contact.respondent_id,

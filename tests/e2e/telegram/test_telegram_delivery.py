@@ -220,7 +220,7 @@ def test_with_redis_the_limits_are_shared_and_keyed_without_the_chat_id(
 
 
 def test_the_contact_s_personal_link_ties_the_chat_to_them(
-    runtime: Runtime, beneficiaries: Campaign, sam: Person
+    runtime: Runtime, beneficiaries: Campaign, sam: Person, amina: Person
 ) -> None:
     from service.respondents import identity_for
     from service.telegram_links import ensure_link_token, link_counts, personal_link
@@ -248,6 +248,11 @@ def test_the_contact_s_personal_link_ties_the_chat_to_them(
         assert (counts.contacts, counts.linked, counts.waiting) == (1, 1, 0)
         conversation = session.scalar(select(Conversation))
         assert conversation is not None and conversation.respondent_id == respondent_id
+    # Forwarded to someone else, the link opens the campaign but doesn't make them the contact.
+    amina.send(f"/start {token}")
+    with runtime.transaction() as session:
+        others = session.scalars(select(Conversation).where(Conversation.respondent_id != respondent_id)).all()
+        assert len(others) == 1
 
 
 def test_no_free_slot_in_time_is_a_transient_send_error(
