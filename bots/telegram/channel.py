@@ -26,6 +26,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Final, TypeVar
 
+import httpx
 from telegram import Bot
 from telegram.error import (
     BadRequest,
@@ -110,6 +111,11 @@ async def _cancel_others() -> None:
     await asyncio.gather(*others, return_exceptions=True)
 
 
+NOT_SENT_ERRORS: Final = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+"""Transport failures before a request was sent: retrying them can never deliver a message twice."""
+NOT_SENT_RETRY: Final = 30.0
+
+
 def _seconds(value: int | float | timedelta) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
@@ -131,8 +137,14 @@ def send_error(exc: TelegramError) -> SendError:
             return SendError("the person deleted their account", permanent=True, code="deactivated")
         return SendError("Telegram forbids this chat", permanent=True, code="forbidden")
     if isinstance(exc, InvalidToken):
-        # Our configuration, not the recipient: retried once an operator fixes TELEGRAM_BOT_TOKEN.
-        return SendError("Telegram rejected the bot token", permanent=False, code="invalid_token")
+        # Our configuration, not the recipient, and certainly nothing sent: retried after a pause,
+        # so messages go out once an operator fixes TELEGRAM_BOT_TOKEN.
+        return SendError(
+            "Telegram rejected the bot token",
+            permanent=False,
+            code="invalid_token",
+            retry_after=NOT_SENT_RETRY * 10,
+        )
     if isinstance(exc, BadRequest):
         for needle, code in (
             ("chat not found", "chat_not_found"),
@@ -150,6 +162,11 @@ def send_error(exc: TelegramError) -> SendError:
     if isinstance(exc, Conflict):
         return SendError(
             "another poller or a webhook is receiving the updates", permanent=False, code="conflict"
+        )
+    if isinstance(exc.__cause__, NOT_SENT_ERRORS):
+        # No connection was made (or none was free): the request never left, so a retry can't duplicate it.
+        return SendError(
+            "Telegram could not be reached", permanent=False, code="unreachable", retry_after=NOT_SENT_RETRY
         )
     if isinstance(exc, TimedOut):
         return SendError("Telegram did not answer in time", permanent=False, code="timed_out")

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from telegram.error import (
     BadRequest,
@@ -472,7 +473,6 @@ def _timedelta_periods(monkeypatch: pytest.MonkeyPatch) -> None:
             False,
         ),
         (BadRequest("Bad Request: can't parse entities"), True, "bad_request", False),
-        (InvalidToken("The token `123:abc` was rejected by the server."), False, "invalid_token", False),
         (ChatMigrated(-1001234), True, "chat_migrated", False),
         (Conflict("Conflict: terminated by other getUpdates request"), False, "conflict", False),
         (TimedOut(), False, "timed_out", False),
@@ -490,6 +490,35 @@ def test_bot_api_refusals_become_send_errors(
         None,
     )
     assert "123:abc" not in str(error)
+
+
+def _caused_by(error: Exception, cause: Exception) -> Exception:
+    error.__cause__ = cause
+    return error
+
+
+@pytest.mark.parametrize(
+    ("exc", "code"),
+    [
+        (InvalidToken("The token `123:abc` was rejected by the server."), "invalid_token"),
+        (
+            _caused_by(NetworkError("httpx.ConnectError: refused"), httpx.ConnectError("refused")),
+            "unreachable",
+        ),
+        (_caused_by(TimedOut(), httpx.ConnectTimeout("slow")), "unreachable"),
+        (_caused_by(TimedOut(), httpx.PoolTimeout("full")), "unreachable"),
+    ],
+)
+def test_failures_that_sent_nothing_are_retried_after_a_pause(exc: Exception, code: str) -> None:
+    error = send_error(exc)  # type: ignore[arg-type]
+    assert (error.permanent, error.code) == (False, code)
+    assert error.retry_after is not None and error.retry_after > 0
+    assert "123:abc" not in str(error)
+
+
+def test_a_read_timeout_may_have_sent_so_it_carries_no_retry() -> None:
+    error = send_error(_caused_by(TimedOut(), httpx.ReadTimeout("no answer")))
+    assert (error.code, error.retry_after) == ("timed_out", None)
 
 
 @pytest.mark.usefixtures("_timedelta_periods")
