@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import enum
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import case, select, update
+from sqlalchemy import case, delete, select, update
 from sqlalchemy.orm import Session
 
 from bots.sms import DeliveryReport, RecipientFailure, recipient_failure
@@ -25,6 +25,7 @@ from service.models import (
     STATUS_RANK,
     Contact,
     ContactStatus,
+    EarlyDeliveryReport,
     Identity,
     OutboundMessage,
     OutboundStatus,
@@ -33,6 +34,8 @@ from service.models import (
 log = logging.getLogger(__name__)
 
 _FAILED = frozenset({OutboundStatus.UNDELIVERED, OutboundStatus.FAILED})
+ERROR_CODE_LENGTH = 32
+"""The stored error code's length (``OutboundMessage.error_code``, ``Contact.error_code``)."""
 
 
 class ReportOutcome(enum.StrEnum):
@@ -40,17 +43,23 @@ class ReportOutcome(enum.StrEnum):
     STALE = "stale"
     """The message already stands at this rank or higher (a duplicate, or a late report)."""
     UNKNOWN = "unknown"
-    """No outbound message has this provider id (not ours, or not recorded yet)."""
+    """No outbound message has this provider id (not ours, or not recorded yet): the report is held."""
+
+
+EARLY_REPORTS_KEPT = timedelta(days=2)
+"""How long a report for an id we don't know waits for its message: far longer than any send."""
 
 
 def record_delivery_report(session: Session, report: DeliveryReport, *, now: datetime) -> ReportOutcome:
     """Apply one provider report to the message it is about, if it moves the message forward."""
     status = OutboundStatus(report.status)
     rank = STATUS_RANK[status]
+    # Twilio's codes are five digits; anything longer is not one of them, and must not fail the callback.
+    error_code = report.error_code[:ERROR_CODE_LENGTH] if report.error_code else None
     row = session.execute(
         update(OutboundMessage)
         .where(OutboundMessage.provider_id == report.provider_id, OutboundMessage.status_rank < rank)
-        .values(status=status, status_rank=rank, error_code=report.error_code, updated_at=now)
+        .values(status=status, status_rank=rank, error_code=error_code, updated_at=now)
         .returning(
             OutboundMessage.id,
             OutboundMessage.organization_id,
@@ -63,7 +72,10 @@ def record_delivery_report(session: Session, report: DeliveryReport, *, now: dat
         known = session.scalar(
             select(OutboundMessage.id).where(OutboundMessage.provider_id == report.provider_id)
         )
-        return ReportOutcome.STALE if known is not None else ReportOutcome.UNKNOWN
+        if known is not None:
+            return ReportOutcome.STALE
+        _hold(session, report, rank, error_code, now)
+        return ReportOutcome.UNKNOWN
     message_id, organization_id, contact_id, identity_id, channel = row
     if status in _FAILED:
         failure = record_recipient_failure(
@@ -72,12 +84,51 @@ def record_delivery_report(session: Session, report: DeliveryReport, *, now: dat
             contact_id=contact_id,
             identity_id=identity_id,
             channel=channel,
-            error_code=report.error_code,
+            error_code=error_code,
             now=now,
         )
         if failure is not None:
-            log.info("message %s: recipient %s (error %s)", message_id, failure, report.error_code)
+            log.info("message %s: recipient %s (error %s)", message_id, failure, error_code)
     return ReportOutcome.RECORDED
+
+
+def _hold(session: Session, report: DeliveryReport, rank: int, error_code: str | None, now: datetime) -> None:
+    """Keep a report whose message isn't recorded yet (the highest-ranked one wins, as on the message)."""
+    held = session.get(EarlyDeliveryReport, report.provider_id)
+    if held is None:
+        session.add(
+            EarlyDeliveryReport(
+                provider_id=report.provider_id,
+                status=report.status,
+                status_rank=rank,
+                provider_status=report.provider_status[:32],
+                error_code=error_code,
+                channel=report.channel,
+                received_at=now,
+            )
+        )
+    elif held.status_rank < rank:
+        held.status, held.status_rank = report.status, rank
+        held.provider_status, held.error_code = report.provider_status[:32], error_code
+
+
+def apply_held_report(session: Session, provider_id: str, *, now: datetime) -> ReportOutcome | None:
+    """Apply (and forget) a report that arrived before ``provider_id`` was recorded; None when there was none."""
+    held = session.get(EarlyDeliveryReport, provider_id)
+    if held is None:
+        return None
+    session.delete(held)
+    session.flush()
+    report = DeliveryReport(provider_id, held.status, held.provider_status, held.error_code, held.channel)
+    return record_delivery_report(session, report, now=now)
+
+
+def forget_stale_reports(session: Session, *, now: datetime) -> int:
+    """Drop held reports no message claimed in time (not ours); returns how many."""
+    result = session.execute(
+        delete(EarlyDeliveryReport).where(EarlyDeliveryReport.received_at < now - EARLY_REPORTS_KEPT)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def record_recipient_failure(

@@ -26,6 +26,7 @@ from sqlalchemy import Row, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from service.delivery_status import apply_held_report
 from service.dispatch import JobSpec, enqueue_once
 from service.models import (
     STATUS_RANK,
@@ -142,6 +143,9 @@ def mark_sent(
     message.sent_at = message.sent_at or now
     message.next_attempt_at = None
     message.updated_at = now
+    if provider_id is not None:
+        session.flush()
+        apply_held_report(session, provider_id, now=now)
     if message.contact_id is None:
         return
     session.execute(

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from service.delivery_status import forget_stale_reports
 from service.dispatch import JobSpec, enqueue_once
 from service.launches import LAUNCH, launch_job_id
 from service.models import (
@@ -63,6 +64,8 @@ def sweep(runtime: Runtime, now: datetime) -> SweepReport:
     launching = _unfinished_launches(runtime, now)
     sending = _pending(runtime, now, OutboundStatus.QUEUED, now - GRACE)
     checking = _pending(runtime, now, OutboundStatus.SENDING, now - lease)
+    with runtime.transaction() as session:
+        forget_stale_reports(session, now=now)
     return SweepReport(scoring=scoring, sending=sending, checking=checking, launching=launching)
 
 

@@ -17,7 +17,13 @@ from service.models.conversations import (
     ConversationStatus,
     InboundMessage,
 )
-from service.models.messaging import STATUS_RANK, MessageKind, OutboundMessage, OutboundStatus
+from service.models.messaging import (
+    STATUS_RANK,
+    EarlyDeliveryReport,
+    MessageKind,
+    OutboundMessage,
+    OutboundStatus,
+)
 from service.models.organizations import (
     ApiToken,
     ErasureMode,
@@ -47,6 +53,7 @@ __all__ = [
     "ContactStatus",
     "Conversation",
     "ConversationStatus",
+    "EarlyDeliveryReport",
     "ErasureMode",
     "Export",
     "FederationMembership",

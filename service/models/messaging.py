@@ -70,3 +70,21 @@ class OutboundMessage(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
     next_attempt_at: Mapped[datetime | None]
+
+
+class EarlyDeliveryReport(Base):
+    """A provider report that arrived before we recorded the message's provider id.
+
+    A fast failure can be reported while the sending job is still between the provider's answer and
+    its commit; the report waits here and is applied the moment the id is recorded.
+    """
+
+    __tablename__ = "early_delivery_reports"
+
+    provider_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    status_rank: Mapped[int] = mapped_column(Integer)
+    provider_status: Mapped[str] = mapped_column(String(32))
+    error_code: Mapped[str | None] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(16))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -234,3 +234,59 @@ def test_status_callbacks_over_http_to_the_running_app(
     assert twilio_api.post_status(sent.sid, "delivered") == 200
     assert twilio_api.post_status(sent.sid, "sent") == 200
     assert stored(runtime, sent) == ("delivered", 4, None, "invited", None)
+
+
+def test_a_report_that_beats_the_sending_job_is_applied_when_the_id_is_recorded(
+    client: Any, runtime: Runtime, campaign: Campaign, twilio_api: FakeTwilio
+) -> None:
+    from datetime import timedelta
+
+    from service.delivery_status import forget_stale_reports
+    from service.models import EarlyDeliveryReport, utcnow
+    from service.outbound import mark_sent
+
+    with runtime.transaction() as session:
+        identity = respondents.identity_for(session, runtime.vault, campaign.organization_id, "sms", NUMBER)
+        contact = Contact(
+            campaign_id=campaign.id,
+            respondent_id=identity.respondent_id,
+            identity_id=identity.id,
+            channel="sms",
+            language="fr",
+        )
+        session.add(contact)
+        session.flush()
+        message = OutboundMessage(
+            organization_id=campaign.organization_id,
+            campaign_id=campaign.id,
+            contact_id=contact.id,
+            identity_id=identity.id,
+            channel="sms",
+            kind=MessageKind.INVITATION,
+            language="fr",
+            status=OutboundStatus.SENDING,
+            status_rank=1,
+        )
+        session.add(message)
+        session.flush()
+        sent = Sent(message.id, contact.id, "")
+    result = sender_for(runtime, "sms").send(NUMBER, Outgoing(language="fr", texts=("Bonjour",)))
+    # The landline report arrives while the job is still between Twilio's answer and its commit.
+    assert twilio_api.post_status(result.provider_id, "undelivered", error_code="30006", client=client) == 200
+    assert stored(runtime, sent)[0] == "sending"
+    with runtime.transaction() as session:
+        mark_sent(
+            session,
+            session.get_one(OutboundMessage, sent.message_id),
+            provider_id=result.provider_id,
+            now=utcnow(),
+        )
+    assert stored(runtime, sent) == ("undelivered", 3, "30006", "failed", "30006")
+    with runtime.transaction() as session:
+        assert session.get(EarlyDeliveryReport, result.provider_id) is None
+        # A report nobody claims (another application's message on the account) is forgotten after a while.
+        other = sender_for(runtime, "sms").send("+32470555999", Outgoing(language="fr", texts=("x",)))
+    twilio_api.post_status(other.provider_id, "delivered", client=client)
+    with runtime.transaction() as session:
+        assert forget_stale_reports(session, now=utcnow()) == 0
+        assert forget_stale_reports(session, now=utcnow() + timedelta(days=3)) == 1
