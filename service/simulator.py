@@ -23,6 +23,7 @@ from bots.telegram import outgoing_messages
 from bots.web import screen_view
 from questionnaires import engine
 from questionnaires.model import Questionnaire
+from questionnaires.replies import parse_yes_no
 from questionnaires.segments import count_segments
 from questionnaires.turns import CONSENT_ID, AnswerReply, Prompt
 from service.accounts import create_organization
@@ -148,7 +149,7 @@ class _Conversation:
 
     def _send(self, typed: str) -> list[str]:
         if self.channel == "web" and self.prompt is not None and self.prompt.question_id == CONSENT_ID:
-            consent = "yes" if typed.strip().lower() in {"1", "yes", "oui", "ja", "y", "o", "j"} else typed
+            consent = "yes" if typed.strip() == "1" or parse_yes_no(typed, self.language) else typed
             inbound = self._inbound(campaign_code=self.code, answer=AnswerReply(CONSENT_ID, consent))
         else:
             inbound = self._inbound(text=typed)
