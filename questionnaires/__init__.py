@@ -4,7 +4,10 @@ Pure Python: no web framework, database, queue or channel SDK is imported here (
 """
 
 from questionnaires.channel_checks import check_channels, sms_costs
-from questionnaires.conditions import ConditionSyntaxError, evaluate, parse_condition, references
+from questionnaires.choice_replies import option_keys
+from questionnaires.condition_parser import ConditionSyntaxError, parse_condition
+from questionnaires.condition_tree import references
+from questionnaires.conditions import evaluate
 from questionnaires.engine import advance, current_prompt, start
 from questionnaires.keywords import Command, Keyword, classify
 from questionnaires.loader import (
@@ -19,15 +22,8 @@ from questionnaires.messages import message
 from questionnaires.model import Question, Questionnaire, QuestionType
 from questionnaires.plaintext import render_text, render_turn_text
 from questionnaires.problems import DefinitionError, Problem
-from questionnaires.replies import (
-    ParsedAnswer,
-    ReplyError,
-    ReplyErrorCode,
-    Skipped,
-    option_keys,
-    parse_reply,
-    parse_yes_no,
-)
+from questionnaires.replies import parse_reply
+from questionnaires.reply_results import ParsedAnswer, ReplyError, ReplyErrorCode, Skipped
 from questionnaires.turns import (
     CONSENT_ID,
     AnswerReply,
@@ -43,6 +39,7 @@ from questionnaires.turns import (
     Turn,
 )
 from questionnaires.validation import ValidationReport, validate_document, validate_file
+from questionnaires.yes_no_replies import parse_yes_no
 
 __all__ = [
     "CONSENT_ID",

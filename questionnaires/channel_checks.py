@@ -90,54 +90,48 @@ def check_channels(
             if count.encoding == "UCS-2":
                 culprits = " ".join(non_gsm_characters(sent))
                 problems.append(
-                    Problem(
+                    Problem.coded(
                         source,
                         location,
-                        f"is sent as UCS-2 (70 characters a segment) because of {culprits}: "
-                        f"{count.segments} segment(s) for {count.characters} characters",
+                        "sms-ucs2",
                         "warning",
+                        characters=culprits,
+                        segments=str(count.segments),
+                        length=str(count.characters),
                     )
                 )
             elif count.segments > 1:
                 problems.append(
-                    Problem(
+                    Problem.coded(
                         source,
                         location,
-                        f"needs {count.segments} SMS segments ({count.units} characters, "
-                        f"{SMS_LENGTH} fit in one); shorten it",
+                        "sms-segments",
                         "warning",
+                        segments=str(count.segments),
+                        units=str(count.units),
+                        limit=str(SMS_LENGTH),
                     )
                 )
     for question in q.questions:
         location = f"question {question.id} (sms)"
         if question.type in CHOICE_TYPES and len(question.choices) > SMS_CHOICE_LIMIT:
             problems.append(
-                Problem(
+                Problem.coded(
                     source,
                     location,
-                    f"{len(question.choices)} choices are many for SMS (more than {SMS_CHOICE_LIMIT} "
-                    "need two-digit numbers)",
+                    "sms-many-choices",
                     "warning",
+                    count=str(len(question.choices)),
+                    limit=str(SMS_CHOICE_LIMIT),
                 )
             )
         if question.type is QuestionType.MULTIPLE_CHOICE:
-            problems.append(
-                Problem(
-                    source,
-                    location,
-                    "multiple choice is harder by SMS: respondents must send several numbers in one reply",
-                    "warning",
-                )
-            )
+            problems.append(Problem.coded(source, location, "sms-multiple-choice", "warning"))
         longest = question.max_length or DEFAULT_MAX_LENGTH
         if question.type is QuestionType.TEXT and longest > SMS_LENGTH:
             problems.append(
-                Problem(
-                    source,
-                    location,
-                    f"accepts up to {longest} characters, more than one SMS ({SMS_LENGTH}); "
-                    f"set max_length: {SMS_LENGTH} or less",
-                    "warning",
+                Problem.coded(
+                    source, location, "sms-long-text", "warning", length=str(longest), limit=str(SMS_LENGTH)
                 )
             )
     return problems

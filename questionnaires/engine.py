@@ -25,15 +25,8 @@ from typing import Any
 from questionnaires.messages import message
 from questionnaires.model import AnswerValue, Question, Questionnaire
 from questionnaires.prompts import NO_VARIABLES, Texts, consent_prompt, question_prompt
-from questionnaires.replies import (
-    ParsedAnswer,
-    ReplyError,
-    Skipped,
-    explain,
-    parse_answer,
-    parse_reply,
-    parse_yes_no,
-)
+from questionnaires.replies import parse_answer, parse_reply
+from questionnaires.reply_results import ParsedAnswer, ReplyError, Skipped, explain
 from questionnaires.turns import (
     CONSENT_ID,
     AnswerReply,
@@ -48,6 +41,7 @@ from questionnaires.turns import (
     Turn,
 )
 from questionnaires.visibility import is_visible, kept_answers, next_step, progress
+from questionnaires.yes_no_replies import parse_yes_no
 
 HELP_AFTER_FAILURES = 3
 """Consecutive unreadable replies after which the respondent is offered HELP and STOP."""

@@ -1,4 +1,7 @@
-"""Folding what people type so that matching ignores case, accents, spacing and stray punctuation."""
+"""Folding what people type so that matching ignores case, accents, spacing and stray punctuation.
+
+Names written in imported forms (language headers, question names) are folded to plain ASCII instead.
+"""
 
 from __future__ import annotations
 
@@ -39,3 +42,8 @@ def fold(text: str) -> str:
 def words(text: str) -> list[str]:
     """The folded words of ``text`` for word-wise matching; apostrophes separate words ("d'accord")."""
     return _WORD.findall(fold(text))
+
+
+def ascii_fold(text: str) -> str:
+    """``text`` in plain ASCII: accents dropped, and so is anything without an ASCII base letter."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()

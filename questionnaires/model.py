@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, TypeAlias
 
 if TYPE_CHECKING:
-    from questionnaires.conditions import Condition
+    from questionnaires.condition_tree import Condition
 
 Language: TypeAlias = Literal["fr", "nl", "en"]
 LANGUAGES: tuple[Language, ...] = ("fr", "nl", "en")
@@ -42,6 +42,8 @@ class QuestionType(enum.StrEnum):
 
 
 CHOICE_TYPES = frozenset({QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE})
+NUMERIC_TYPES = frozenset({QuestionType.SCALE, QuestionType.INTEGER, QuestionType.NUMBER})
+WHOLE_NUMBER_TYPES = frozenset({QuestionType.SCALE, QuestionType.INTEGER})
 YES_NO_CODES: tuple[str, str] = ("yes", "no")
 
 
@@ -72,6 +74,13 @@ def translate(text: Translated, language: str, default_language: str) -> str:
     if default_language in text:
         return text[default_language]
     return next(iter(text.values()), "")
+
+
+def as_code(value: str | int | float) -> str:
+    """A value as the choice code it is compared with: 3 and 3.0 both give "3"."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 @dataclass(frozen=True, slots=True)

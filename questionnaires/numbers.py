@@ -1,7 +1,8 @@
-"""Reading the numbers people type: digits with stray punctuation, decimal commas, number words.
+"""Numbers as respondents type and read them: digits with stray punctuation, decimal commas, number words.
 
 "2", " 2 ", "2.", "(2)", "2!" and "deux" all read as 2; "2,5" and "2.5" as 2.5. A value that could be
 read two ways ("1.500": one and a half, or fifteen hundred?) is reported as ambiguous, never guessed.
+Numbers shown to a respondent are written the same way back: "2,5" in French and Dutch.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import re
 import unicodedata
 from typing import Final
 
-from questionnaires.folding import fold
+from questionnaires.folding import fold, words
 
 MAX_DIGITS: Final = 15
 """Longer digit strings are refused before conversion (no float rounding, no huge-int parsing)."""
@@ -99,6 +100,8 @@ NUMBER_WORDS: Final[dict[str, int]] = {
 NONE_WORDS: Final = frozenset({"aucun", "aucune", "pas un", "geen", "geen enkele", "none", "not one"})
 """Words that answer "how many?" with 0."""
 
+_NUMBERISH: Final = frozenset({"ou", "of", "or", "a", "tot", "to", "et", "en", "and"}) | NONE_WORDS
+
 
 class NumberProblem(enum.StrEnum):
     """Why a reply could not be read as a number."""
@@ -169,14 +172,21 @@ def number_word(text: str) -> int | None:
     return NUMBER_WORDS.get(fold(text).replace("-", " "))
 
 
-def leading_number(text: str) -> tuple[str, str] | None:
-    """Split "3 enfants" into ("3", "enfants") when the words after the number hold no other number."""
-    parts = text.strip().split(maxsplit=1)
-    if len(parts) != 2 or not any(c.isdigit() for c in parts[0]):
+def leading_number(text: str) -> int | float | None:
+    """The number a reply starts with when the words after it hold no other number ("3 enfants" -> 3).
+
+    None for "3 ou plus" or "3 et demi": the words after the number change what it means.
+    """
+    first, _, rest = text.strip().partition(" ")
+    if not rest or not any(c.isalpha() for c in rest) or any(c.isdigit() for c in rest):
         return None
-    number, rest = parts
-    if any(c.isdigit() for c in rest) or any(w in NUMBER_WORDS for w in fold(rest).split()):
+    lead = read_number(first)
+    if isinstance(lead, NumberProblem) or any(w in _NUMBERISH or w in NUMBER_WORDS for w in words(rest)):
         return None
-    if not any(c.isalpha() for c in rest):
-        return None
-    return number, rest
+    return lead
+
+
+def format_number(value: float, language: str) -> str:
+    """A bound as a respondent reads it: "10", or "2,5" with a decimal comma in French and Dutch."""
+    text = str(int(value)) if float(value).is_integer() else f"{value:g}"
+    return text.replace(".", ",") if language in ("fr", "nl") else text

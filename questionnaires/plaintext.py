@@ -7,7 +7,7 @@ and a short hint in brackets: ``Avez-vous rencontré un problème ? 1 Oui 2 Non`
 from __future__ import annotations
 
 from questionnaires.messages import message
-from questionnaires.replies import format_number
+from questionnaires.numbers import format_number
 from questionnaires.turns import Prompt, Turn
 
 

@@ -7,9 +7,10 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
 
+from questionnaires.choice_replies import option_keys
 from questionnaires.messages import message
 from questionnaires.model import AnswerValue, Question, Questionnaire, QuestionType, Translated, translate
-from questionnaires.replies import format_number, option_keys
+from questionnaires.numbers import format_number
 from questionnaires.turns import CONSENT_ID, Option, Prompt
 
 NO_VARIABLES: Final[Mapping[str, str]] = MappingProxyType({})

@@ -2,8 +2,9 @@
 
 The schemas check each field on its own and build the frozen dataclasses of ``model.py``. Checks that
 look at several fields or items together (translations, references, indicator fit) live in
-``validation.py``, which also turns marshmallow's messages into located problems. Use
-``loader.load_document`` rather than these schemas directly: it runs both.
+``question_checks.py`` and ``indicator_checks.py``, and ``schema_problems.py`` turns marshmallow's
+messages into located problems; ``validation.py`` runs them all. Use ``loader.load_document`` rather
+than these schemas directly: it runs both.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from typing import Any, Final
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from questionnaires.conditions import Condition, ConditionSyntaxError, parse_condition
+from questionnaires.condition_parser import ConditionSyntaxError, parse_condition
+from questionnaires.condition_tree import Condition
 from questionnaires.model import (
     LANGUAGES,
     Band,

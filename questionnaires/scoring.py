@@ -30,6 +30,7 @@ from questionnaires.model import (
     IndicatorMethod,
     Question,
     Questionnaire,
+    as_code,
 )
 from questionnaires.statistics import mean_interval, recommend_interval, wilson
 
@@ -179,13 +180,6 @@ def score_indicator(q: Questionnaire, indicator: Indicator, answers: Mapping[str
     return _score_bands(indicator, answers.get(indicator.questions[0]))
 
 
-def _code(value: AnswerValue) -> str:
-    """An answer as the string compared with ``codes`` and ``exclude`` (3.0 and 3 both give "3")."""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def _number(value: AnswerValue) -> float | None:
     """An answer as a number: scale/integer/number answers, or a numeric choice code."""
     if isinstance(value, tuple):
@@ -202,7 +196,7 @@ def _number(value: AnswerValue) -> float | None:
 def _score_share(indicator: Indicator, answer: AnswerValue | None) -> Score:
     if answer is None or answer == ():
         return Score(indicator.id, None)
-    chosen = [_code(a) for a in answer] if isinstance(answer, tuple) else [_code(answer)]
+    chosen = [as_code(a) for a in answer] if isinstance(answer, tuple) else [as_code(answer)]
     if any(code in indicator.codes for code in chosen):
         return Score(indicator.id, 1.0, HIT)
     # For multiple choice, "don't know" only excludes the respondent when nothing else was chosen.
@@ -229,7 +223,7 @@ def _score_mean(q: Questionnaire, indicator: Indicator, answers: Mapping[str, An
         answer = answers.get(question_id)
         if answer is None:
             return Score(indicator.id, None)
-        if not isinstance(answer, tuple) and _code(answer) in indicator.exclude:
+        if not isinstance(answer, tuple) and as_code(answer) in indicator.exclude:
             return Score(indicator.id, None, EXCLUDED)
         value = _number(answer)
         if value is None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from questionnaires.conditions import evaluate, references
+from questionnaires.condition_tree import references
+from questionnaires.conditions import evaluate
 from questionnaires.model import AnswerValue, Question, Questionnaire
 
 

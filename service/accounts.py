@@ -9,13 +9,14 @@ from sqlalchemy.orm import Session
 
 from service.models import FederationMembership, Organization, OrganizationKind, Role, User
 from service.passwords import check_strength, hash_password
+from service.texts import N_
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class AccountError(ValueError):
-    """A request that breaks a rule; the message is safe to show to the person who made it."""
+    """A request that breaks a rule; the message (an ``N_`` text) is safe to show to the person who made it."""
 
 
 def create_organization(
@@ -31,9 +32,9 @@ def create_organization(
 ) -> Organization:
     slug = slug.strip().lower()
     if not _SLUG.match(slug):
-        raise AccountError("a slug is 2-63 lowercase letters, digits and dashes (e.g. atelier-namur)")
+        raise AccountError(N_("a slug is 2-63 lowercase letters, digits and dashes (e.g. atelier-namur)"))
     if session.scalar(select(Organization.id).where(Organization.slug == slug)) is not None:
-        raise AccountError(f"an organization with the slug {slug!r} already exists")
+        raise AccountError(N_("an organization with the slug %(slug)r already exists", slug=slug))
     display = (name or slug.replace("-", " ").title()).strip()
     short = (short_name or display)[:20].strip()
     organization = Organization(
@@ -56,11 +57,11 @@ def join_federation(session: Session, member: Organization, federation_slug: str
         select(Organization).where(Organization.slug == federation_slug.strip().lower())
     )
     if federation is None:
-        raise AccountError(f"no organization with the slug {federation_slug!r}")
+        raise AccountError(N_("no organization with the slug %(slug)r", slug=federation_slug))
     if not federation.is_federation:
-        raise AccountError(f"{federation_slug!r} is not a federation")
+        raise AccountError(N_("%(slug)r is not a federation", slug=federation_slug))
     if federation.id == member.id:
-        raise AccountError("an organization cannot be a member of itself")
+        raise AccountError(N_("an organization cannot be a member of itself"))
     exists = session.get(FederationMembership, (federation.id, member.id))
     if exists is None:
         session.add(FederationMembership(federation_id=federation.id, member_id=member.id))
@@ -79,9 +80,9 @@ def create_user(
 ) -> User:
     email = email.strip().lower()
     if not _EMAIL.match(email):
-        raise AccountError("this is not an e-mail address")
+        raise AccountError(N_("this is not an e-mail address"))
     if session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
-        raise AccountError("an account with this e-mail address already exists")
+        raise AccountError(N_("an account with this e-mail address already exists"))
     check_strength(password)
     user = User(
         organization_id=organization.id,
@@ -99,5 +100,5 @@ def create_user(
 def organization_by_slug(session: Session, slug: str) -> Organization:
     organization = session.scalar(select(Organization).where(Organization.slug == slug.strip().lower()))
     if organization is None:
-        raise AccountError(f"no organization with the slug {slug!r}")
+        raise AccountError(N_("no organization with the slug %(slug)r", slug=slug))
     return organization

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from service.campaigns import CampaignError, normalize_keyword, parse_channels
 from service.definitions import definition
 from service.models import Campaign, CampaignStatus, QuestionnaireVersion
+from service.texts import N_
 
 
 @dataclass(frozen=True)
@@ -47,37 +48,39 @@ def update_campaign(session: Session, campaign: Campaign, changes: CampaignChang
     if changes.version is not None and changes.version.id != campaign.questionnaire_version_id:
         if not draft:
             raise CampaignError(
-                "the questionnaire of a campaign that has started can't change", "questionnaire"
+                N_("the questionnaire of a campaign that has started can't change"), "questionnaire"
             )
         if changes.version.organization_id != campaign.organization_id:
-            raise CampaignError("this questionnaire belongs to another organization", "questionnaire")
+            raise CampaignError(N_("this questionnaire belongs to another organization"), "questionnaire")
         version = changes.version
     name = changes.name.strip()
     if not name:
-        raise CampaignError("a campaign needs a name", "name")
+        raise CampaignError(N_("a campaign needs a name"), "name")
     channels = parse_channels(changes.channels)
     keyword = campaign.sms_keyword
     wanted = normalize_keyword(changes.sms_keyword) if changes.sms_keyword else None
     if wanted != keyword and wanted is not None:
         if not draft:
-            raise CampaignError("the SMS keyword of a campaign that has started can't change", "sms_keyword")
+            raise CampaignError(
+                N_("the SMS keyword of a campaign that has started can't change"), "sms_keyword"
+            )
         if keyword_taken(session, wanted, except_campaign_id=campaign.id):
             raise CampaignError(
-                f"the SMS keyword {wanted} is already used by another campaign", "sms_keyword"
+                N_("the SMS keyword %(word)s is already used by another campaign", word=wanted), "sms_keyword"
             )
         keyword = wanted
     if {"sms", "whatsapp"} & set(channels) and keyword is None:
-        raise CampaignError("an SMS campaign needs a keyword", "sms_keyword")
+        raise CampaignError(N_("an SMS campaign needs a keyword"), "sms_keyword")
     questionnaire = definition(version)
     language = changes.default_language
     if language not in questionnaire.languages:
-        raise CampaignError("the questionnaire is not written in this language", "default_language")
+        raise CampaignError(N_("the questionnaire is not written in this language"), "default_language")
     if changes.opens_at and changes.closes_at and changes.closes_at <= changes.opens_at:
-        raise CampaignError("the closing date must come after the opening date", "closes_at")
+        raise CampaignError(N_("the closing date must come after the opening date"), "closes_at")
     if changes.target_responses is not None and changes.target_responses < 1:
-        raise CampaignError("the target number of answers must be positive", "target_responses")
+        raise CampaignError(N_("the target number of answers must be positive"), "target_responses")
     if not 1 <= changes.idle_limit_hours <= 24 * 90:
-        raise CampaignError("conversations expire after 1 hour to 90 days of silence", "idle_limit_hours")
+        raise CampaignError(N_("conversations expire after 1 hour to 90 days of silence"), "idle_limit_hours")
 
     campaign.questionnaire_version_id = version.id
     campaign.questionnaire_version = version

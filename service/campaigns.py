@@ -15,6 +15,7 @@ from questionnaires.keywords import classify
 from service.definitions import definition
 from service.models import Campaign, CampaignStatus, Channel, Organization, QuestionnaireVersion, utcnow
 from service.settings import Settings
+from service.texts import N_
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
@@ -23,10 +24,16 @@ TRANSITIONS: dict[str, dict[CampaignStatus, set[CampaignStatus]]] = {
     "pause": {CampaignStatus.PAUSED: {CampaignStatus.RUNNING}},
     "close": {CampaignStatus.CLOSED: {CampaignStatus.DRAFT, CampaignStatus.RUNNING, CampaignStatus.PAUSED}},
 }
+_STATUS_WORDS = {  # as they read in "a … campaign cannot be started"
+    CampaignStatus.DRAFT: N_("draft"),
+    CampaignStatus.RUNNING: N_("running"),
+    CampaignStatus.PAUSED: N_("paused"),
+    CampaignStatus.CLOSED: N_("closed"),
+}
 
 
 class CampaignError(ValueError):
-    """A campaign request that breaks a rule; safe to show to staff."""
+    """A campaign request that breaks a rule; safe to show to staff (an ``N_`` text, for their language)."""
 
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
@@ -42,10 +49,11 @@ def normalize_keyword(word: str) -> str:
     """The stored form of an SMS keyword: accents and case folded away, uppercase letters and digits."""
     folded = fold(word).upper().replace(" ", "")
     if not folded.isalnum() or not 2 <= len(folded) <= 20:
-        raise CampaignError("an SMS keyword is 2 to 20 letters or digits, without spaces", "sms_keyword")
+        raise CampaignError(N_("an SMS keyword is 2 to 20 letters or digits, without spaces"), "sms_keyword")
     if classify(folded) is not None:
         raise CampaignError(
-            f"{folded} is a reserved word (STOP, HELP, a language…); choose another", "sms_keyword"
+            N_("%(word)s is a reserved word (STOP, HELP, a language…): choose another", word=folded),
+            "sms_keyword",
         )
     return folded
 
@@ -56,7 +64,9 @@ def parse_channels(values: list[str] | str) -> list[str]:
     known = {c.value for c in Channel}
     unknown = [c for c in channels if c not in known]
     if unknown or not channels:
-        raise CampaignError(f"channels are among {', '.join(sorted(known))}", "channels")
+        raise CampaignError(
+            N_("channels are among %(channels)s", channels=", ".join(sorted(known))), "channels"
+        )
     return list(dict.fromkeys(channels))
 
 
@@ -80,31 +90,33 @@ def create_campaign(
     created_by_id: int | None = None,
 ) -> Campaign:
     if version.organization_id != organization.id:
-        raise CampaignError("this questionnaire belongs to another organization", "questionnaire")
+        raise CampaignError(N_("this questionnaire belongs to another organization"), "questionnaire")
     questionnaire = definition(version)
     name = name.strip()
     if not name:
-        raise CampaignError("a campaign needs a name", "name")
+        raise CampaignError(N_("a campaign needs a name"), "name")
     channels = parse_channels(channels)
     keyword = normalize_keyword(sms_keyword) if sms_keyword else None
     if keyword is None and ({"sms", "whatsapp"} & set(channels)):
         keyword = _free_keyword(session, questionnaire.id)
     if keyword is not None and session.scalar(select(Campaign.id).where(Campaign.sms_keyword == keyword)):
-        raise CampaignError(f"the SMS keyword {keyword} is already used by another campaign", "sms_keyword")
+        raise CampaignError(
+            N_("the SMS keyword %(word)s is already used by another campaign", word=keyword), "sms_keyword"
+        )
     language = default_language or organization.default_language
     if language not in questionnaire.languages:
         language = questionnaire.default_language
     if opens_at and closes_at and closes_at <= opens_at:
-        raise CampaignError("the closing date must come after the opening date", "closes_at")
+        raise CampaignError(N_("the closing date must come after the opening date"), "closes_at")
     if target_responses is not None and target_responses < 1:
-        raise CampaignError("the target number of answers must be positive", "target_responses")
+        raise CampaignError(N_("the target number of answers must be positive"), "target_responses")
     if not 1 <= idle_limit_hours <= 24 * 90:
-        raise CampaignError("conversations expire after 1 hour to 90 days of silence", "idle_limit_hours")
+        raise CampaignError(N_("conversations expire after 1 hour to 90 days of silence"), "idle_limit_hours")
     if baseline_campaign_id is not None:
         baseline = session.get(Campaign, baseline_campaign_id)
         if baseline is None or baseline.organization_id != organization.id:
             raise CampaignError(
-                "the baseline campaign must be one of this organization's", "baseline_campaign_id"
+                N_("the baseline campaign must be one of this organization's"), "baseline_campaign_id"
             )
     campaign = Campaign(
         organization_id=organization.id,
@@ -153,14 +165,17 @@ def change_status(
     """Start, pause or close a campaign; anything else is a CampaignError saying why not."""
     now = now or utcnow()
     if action not in TRANSITIONS:
-        raise CampaignError(f"unknown action {action!r}")
+        raise CampaignError(N_("unknown action %(action)r", action=action))
     ((target, allowed),) = TRANSITIONS[action].items()
     if campaign.status == target:
         return campaign
     if campaign.status not in allowed:
-        raise CampaignError(
-            f"a {campaign.status} campaign cannot be {'started' if action == 'start' else action + 'd'}"
-        )
+        status = _STATUS_WORDS[CampaignStatus(campaign.status)]
+        if action == "start":
+            raise CampaignError(N_("a %(status)s campaign cannot be started", status=status))
+        if action == "pause":
+            raise CampaignError(N_("a %(status)s campaign cannot be paused", status=status))
+        raise CampaignError(N_("a %(status)s campaign cannot be closed", status=status))
     campaign.status = target
     if target is CampaignStatus.RUNNING:
         campaign.started_at = campaign.started_at or now

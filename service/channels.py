@@ -45,9 +45,12 @@ def _build(runtime: Runtime, channel: str) -> Sender:
         if settings.telegram is None:
             raise ChannelUnavailable("Telegram is not configured (TELEGRAM_BOT_TOKEN)")
         from bots.telegram import TelegramChannel
+        from service.telegram_rates import telegram_throttle
 
         telegram: Sender = TelegramChannel(
-            token=settings.telegram.bot_token, api_base=settings.telegram.api_base
+            token=settings.telegram.bot_token,
+            api_base=settings.telegram.api_base,
+            throttle=telegram_throttle(runtime),
         )
         return telegram
     raise ChannelUnavailable(f"no sender for the {channel} channel")

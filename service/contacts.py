@@ -41,6 +41,7 @@ from service.phones import InvalidPhoneNumber, normalize_phone
 from service.respondents import REACHABLE_CHANNELS
 from service.runtime import Runtime
 from service.telegram_links import TOKEN_BYTES
+from service.texts import N_
 
 COLUMNS = ("phone", "language", "name", "reference")
 LANGUAGES = ("fr", "nl", "en")
@@ -57,12 +58,15 @@ Rows = IO[str] | IO[bytes] | bytes | str | Path | Iterable[Mapping[str, Any]]
 
 
 class ContactListError(ValueError):
-    """The list can't be imported into this campaign at all (wrong channel, closed campaign)."""
+    """The list can't be imported into this campaign at all (wrong channel, closed campaign); an ``N_`` text."""
 
 
 @dataclass(frozen=True)
 class ImportProblem:
-    """Why one line (1 is the header) can't be imported; never repeats the phone number."""
+    """Why one line (1 is the header) can't be imported; never repeats the phone number.
+
+    ``message`` is an ``N_`` text: English here and on the command line, translated on the staff page.
+    """
 
     line: int
     message: str
@@ -117,11 +121,17 @@ def import_contacts(
     contacts are added to ``session`` (flushed, not committed: the caller commits).
     """
     if channel not in INVITABLE_CHANNELS:
-        raise ContactListError(f"contacts are invited by {', '.join(INVITABLE_CHANNELS)}, not {channel}")
+        raise ContactListError(
+            N_(
+                "contacts are invited by %(channels)s, not %(channel)s",
+                channels=", ".join(INVITABLE_CHANNELS),
+                channel=channel,
+            )
+        )
     if channel not in campaign.channels:
-        raise ContactListError(f"this campaign does not use the {channel} channel")
+        raise ContactListError(N_("this campaign does not use the %(channel)s channel", channel=channel))
     if campaign.status == CampaignStatus.CLOSED:
-        raise ContactListError("this campaign is closed")
+        raise ContactListError(N_("this campaign is closed"))
     rows, problems = _read(rows_or_file, default_region, campaign.default_language)
     if problems:
         return ImportReport(problems=tuple(problems))
@@ -139,7 +149,7 @@ def _read(source: Rows, region: str, default_language: str) -> tuple[list[_Row],
     try:
         records = list(_records(source))
     except _Unreadable as exc:
-        return [], [ImportProblem(1, str(exc))]
+        return [], [ImportProblem(1, exc.args[0])]
     for line, record in records:
         if line == 1:
             problems.extend(_header_problems(record))
@@ -147,18 +157,24 @@ def _read(source: Rows, region: str, default_language: str) -> tuple[list[_Row],
                 return [], problems
             continue
         if len(rows) + len(problems) >= MAX_ROWS:
-            problems.append(ImportProblem(line, f"too many lines: at most {MAX_ROWS} contacts per file"))
+            problems.append(
+                ImportProblem(line, N_("too many lines: at most %(n)d contacts per file", n=MAX_ROWS))
+            )
             break
         row = _row(line, record, region, default_language, problems)
         if row is None:
             continue
         if row.phone in seen:
-            problems.append(ImportProblem(line, f"the same phone number as line {seen[row.phone]}", "phone"))
+            problems.append(
+                ImportProblem(
+                    line, N_("the same phone number as line %(line)d", line=seen[row.phone]), "phone"
+                )
+            )
             continue
         seen[row.phone] = line
         rows.append(row)
     if not rows and not problems:
-        problems.append(ImportProblem(2, "the file has no contacts"))
+        problems.append(ImportProblem(2, N_("the file has no contacts")))
     return rows, problems
 
 
@@ -197,13 +213,13 @@ def _decode(raw: bytes) -> str:
 def _csv(text: str) -> Iterator[tuple[int, Mapping[str, Any]]]:
     first = text.split("\n", 1)[0]
     if not first.strip():
-        raise _Unreadable("the file is empty: the first line names the columns (phone,language,...)")
+        raise _Unreadable(N_("the file is empty: the first line names the columns (phone,language,...)"))
     delimiter = max((";", ",", "\t"), key=first.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = [name.strip().lower() for name in next(reader)]
     except (StopIteration, csv.Error) as exc:
-        raise _Unreadable(f"not a CSV file ({exc})") from None
+        raise _Unreadable(N_("not a CSV file (%(reason)s)", reason=str(exc))) from None
     yield 1, {name: name for name in header}
     try:
         for values in reader:
@@ -215,7 +231,9 @@ def _csv(text: str) -> Iterator[tuple[int, Mapping[str, Any]]]:
                 record[""] = values[len(header) :]
             yield line, record
     except csv.Error as exc:
-        raise _Unreadable(f"line {reader.line_num}: not valid CSV ({exc})") from None
+        raise _Unreadable(
+            N_("line %(line)d: not valid CSV (%(reason)s)", line=reader.line_num, reason=str(exc))
+        ) from None
 
 
 def _header_problems(header: Mapping[str, Any]) -> list[ImportProblem]:
@@ -224,10 +242,19 @@ def _header_problems(header: Mapping[str, Any]) -> list[ImportProblem]:
     unknown = [name for name in names if name not in COLUMNS]
     if unknown:
         problems.append(
-            ImportProblem(1, f"unknown column {unknown[0]!r} (the columns are {', '.join(COLUMNS)})")
+            ImportProblem(
+                1,
+                N_(
+                    "unknown column %(column)r (the columns are %(columns)s)",
+                    column=unknown[0],
+                    columns=", ".join(COLUMNS),
+                ),
+            )
         )
     if "phone" not in names:
-        problems.append(ImportProblem(1, "the header has no phone column (phone,language,name,reference)"))
+        problems.append(
+            ImportProblem(1, N_("the header has no phone column (phone,language,name,reference)"))
+        )
     return problems
 
 
@@ -236,25 +263,37 @@ def _row(
 ) -> _Row | None:
     found = len(problems)
     if record.get(""):
-        problems.append(ImportProblem(line, "more values than columns"))
+        problems.append(ImportProblem(line, N_("more values than columns")))
     raw_phone = str(record.get("phone") or "").strip()
     phone = ""
     if not raw_phone:
-        problems.append(ImportProblem(line, "missing", "phone"))
+        problems.append(ImportProblem(line, N_("missing"), "phone"))
     else:
         try:
             phone = normalize_phone(raw_phone, region)
         except InvalidPhoneNumber as exc:
-            problems.append(ImportProblem(line, str(exc), "phone"))
+            problems.append(ImportProblem(line, exc.args[0], "phone"))
     language = str(record.get("language") or "").strip().lower() or default_language
     if language not in LANGUAGES:
-        problems.append(ImportProblem(line, f"{language!r} is not one of {', '.join(LANGUAGES)}", "language"))
+        problems.append(
+            ImportProblem(
+                line,
+                N_(
+                    "%(language)r is not one of %(languages)s",
+                    language=language,
+                    languages=", ".join(LANGUAGES),
+                ),
+                "language",
+            )
+        )
     name = str(record.get("name") or "").strip() or None
     if name and len(name) > NAME_LENGTH:
-        problems.append(ImportProblem(line, f"longer than {NAME_LENGTH} characters", "name"))
+        problems.append(ImportProblem(line, N_("longer than %(n)d characters", n=NAME_LENGTH), "name"))
     reference = str(record.get("reference") or "").strip() or None
     if reference and len(reference) > REFERENCE_LENGTH:
-        problems.append(ImportProblem(line, f"longer than {REFERENCE_LENGTH} characters", "reference"))
+        problems.append(
+            ImportProblem(line, N_("longer than %(n)d characters", n=REFERENCE_LENGTH), "reference")
+        )
     if len(problems) > found:
         return None
     return _Row(line, phone, language, name, reference)

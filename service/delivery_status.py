@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 
 _FAILED = frozenset({OutboundStatus.UNDELIVERED, OutboundStatus.FAILED})
 ERROR_CODE_LENGTH = 32
+PROVIDER_ID_LENGTH = 64
+"""The stored provider id's length (``OutboundMessage.provider_id``, ``EarlyDeliveryReport.provider_id``)."""
 """The stored error code's length (``OutboundMessage.error_code``, ``Contact.error_code``)."""
 
 
@@ -52,6 +54,9 @@ EARLY_REPORTS_KEPT = timedelta(days=2)
 
 def record_delivery_report(session: Session, report: DeliveryReport, *, now: datetime) -> ReportOutcome:
     """Apply one provider report to the message it is about, if it moves the message forward."""
+    if len(report.provider_id) > PROVIDER_ID_LENGTH:
+        # Longer than any id we store (Twilio's are 34 characters): not ours, and not worth holding.
+        return ReportOutcome.UNKNOWN
     status = OutboundStatus(report.status)
     rank = STATUS_RANK[status]
     # Twilio's codes are five digits; anything longer is not one of them, and must not fail the callback.

@@ -35,6 +35,7 @@ from service.models import (
 )
 from service.outbound import dispatch, dispatch_new
 from service.runtime import Runtime
+from service.texts import N_
 
 LAUNCH_JOB = "workers.launch.launch_campaign"
 LAUNCH = JobSpec(LAUNCH_JOB, queue="default", timeout=3600)
@@ -42,7 +43,7 @@ BATCH = 1000
 
 
 class LaunchError(ValueError):
-    """A launch that can't be made; the message is safe to show to staff."""
+    """A launch that can't be made; the message (an ``N_`` text) is safe to show to staff."""
 
 
 @dataclass(frozen=True)
@@ -75,11 +76,17 @@ def request_launch(
     """Record a launch of ``campaign`` on ``channel``; enqueue :data:`LAUNCH_JOB` with its id after commit."""
     now = now or utcnow()
     if channel not in INVITABLE_CHANNELS:
-        raise LaunchError(f"invitations go out by {', '.join(INVITABLE_CHANNELS)}, not {channel}")
+        raise LaunchError(
+            N_(
+                "invitations go out by %(channels)s, not %(channel)s",
+                channels=", ".join(INVITABLE_CHANNELS),
+                channel=channel,
+            )
+        )
     if channel not in campaign.channels:
-        raise LaunchError(f"this campaign does not use the {channel} channel")
+        raise LaunchError(N_("this campaign does not use the %(channel)s channel", channel=channel))
     if not is_accepting(campaign, now):
-        raise LaunchError("the campaign is not running: start it before sending invitations")
+        raise LaunchError(N_("the campaign is not running: start it before sending invitations"))
     total = session.scalar(
         select(func.count(Contact.id)).where(Contact.campaign_id == campaign.id, Contact.channel == channel)
     )

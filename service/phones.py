@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import phonenumbers
 
+from service.texts import N_
+
 SUPPORTED_REGIONS = ("BE", "FR", "NL", "LU")
 
 
@@ -17,9 +19,9 @@ def normalize_phone(raw: str, region: str = "BE") -> str:
     try:
         number = phonenumbers.parse(value, region.upper())
     except phonenumbers.NumberParseException:
-        raise InvalidPhoneNumber("not a phone number") from None
+        raise InvalidPhoneNumber(N_("not a phone number")) from None
     if not phonenumbers.is_valid_number(number):
-        raise InvalidPhoneNumber("not a valid phone number")
+        raise InvalidPhoneNumber(N_("not a valid phone number"))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Final
 
@@ -12,6 +12,7 @@ from questionnaires.model import Questionnaire
 from questionnaires.problems import DefinitionError, Problem
 from questionnaires.validation import validate_document
 from questionnaires.xlsform import import_xlsform
+from service.texts import N_
 
 YAML_SUFFIXES: Final = (".yaml", ".yml")
 XLSFORM_SUFFIXES: Final = (".xlsx", ".xls")
@@ -39,14 +40,14 @@ def check_upload(
     name = Path(filename or "").name or "upload"
     suffix = Path(name).suffix.lower()
     if len(data) > MAX_UPLOAD_BYTES:
-        return UploadCheck(None, [Problem(name, "file", "is larger than 5 MB")])
+        return UploadCheck(None, [Problem(name, "file", N_("is larger than 5 MB"))])
     if not data:
-        return UploadCheck(None, [Problem(name, "file", "is empty")])
+        return UploadCheck(None, [Problem(name, "file", N_("is empty"))])
     if suffix in YAML_SUFFIXES:
         try:
             document = read_yaml(data.decode("utf-8"), name)
         except UnicodeDecodeError:
-            return UploadCheck(None, [Problem(name, "file", "is not UTF-8 text")])
+            return UploadCheck(None, [Problem(name, "file", N_("is not UTF-8 text"))])
         except DefinitionError as exc:
             return UploadCheck(None, list(exc.problems))
         kind = "yaml"
@@ -68,11 +69,12 @@ def check_upload(
         return UploadCheck(report.questionnaire, report.errors, import_warnings + report.warnings, kind)
     else:
         return UploadCheck(
-            None, [Problem(name, "file", "must be a .yaml or .yml definition, or an XLSForm (.xlsx or .xls)")]
+            None,
+            [Problem(name, "file", N_("must be a .yaml or .yml definition, or an XLSForm (.xlsx or .xls)"))],
         )
     report = validate_document(document, name, org_name_length=org_name_length, transliterate=transliterate)
     return UploadCheck(report.questionnaire, report.errors, report.warnings, kind)
 
 
 def _renamed(problem: Problem, name: str) -> Problem:
-    return Problem(name, problem.location, problem.message, problem.severity)
+    return replace(problem, source=name)

@@ -5,18 +5,26 @@ GCRA (the generic cell rate algorithm) keeps one timestamp per key, the
 ``1 / rate`` on every acquisition. It spaces messages evenly, never lets more than
 ``burst`` through at once, and costs one Redis round trip per message; the
 timestamp comes from Redis's own clock, so workers on several machines agree.
+
+When Redis can't be reached, each process paces its own messages in memory until Redis answers again:
+a reply must not be dropped for want of a counter (a person answering on Telegram while Redis restarts
+still gets their next question), and each process's share still keeps to the rate.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass
 from typing import Protocol
 
 from redis import Redis
+from redis.exceptions import RedisError
 
 from service.runtime import Runtime
+
+log = logging.getLogger(__name__)
 
 # KEYS[1]: the limiter key. ARGV: interval (µs), burst allowance (µs), key TTL (ms).
 # Returns the wait in µs before the caller may send (0: send now, the slot is taken).
@@ -58,11 +66,22 @@ class RedisRateLimiter:
     def __init__(self, connection: Redis, prefix: str = "vises:rate:") -> None:
         self._script = connection.register_script(_GCRA)
         self._prefix = prefix
+        self._fallback = MemoryRateLimiter()
+        self._unavailable = False
 
     def try_acquire(self, key: str, rate: Rate) -> float:
         allowance = rate.interval_us * (max(rate.burst, 1) - 1)
         ttl_ms = max(1000, (rate.interval_us * max(rate.burst, 1)) // 1000 + 1000)
-        wait_us = int(self._script(keys=[self._prefix + key], args=[rate.interval_us, allowance, ttl_ms]))
+        try:
+            wait_us = int(self._script(keys=[self._prefix + key], args=[rate.interval_us, allowance, ttl_ms]))
+        except RedisError as exc:
+            if not self._unavailable:
+                log.warning("rate limits: Redis unavailable (%s); pacing in this process", type(exc).__name__)
+                self._unavailable = True
+            return self._fallback.try_acquire(key, rate)
+        if self._unavailable:
+            log.info("rate limits: Redis is back; shared pacing again")
+            self._unavailable = False
         return wait_us / 1_000_000
 
 

@@ -45,6 +45,7 @@ from service.models import (
     OutboundStatus,
 )
 from service.outbound import NewMessage, insert_messages
+from service.texts import N_
 
 DEFAULT_HOURS = (9, 19)
 DEFAULT_TIMEZONE = "Europe/Brussels"
@@ -56,7 +57,7 @@ _REACHED = (OutboundStatus.SENT, OutboundStatus.DELIVERED)
 
 
 class PolicyError(ValueError):
-    """A reminder policy that can't be used; the message names the field, for staff to fix it."""
+    """A reminder policy that can't be used; the message (an ``N_`` text) names the field, for staff to fix it."""
 
 
 @dataclass(frozen=True)
@@ -72,22 +73,28 @@ class ReminderPolicy:
         if not data:
             return None
         if not isinstance(data, Mapping):
-            raise PolicyError("reminder_policy: must be an object")
+            raise PolicyError(N_("reminder_policy: must be an object"))
         unknown = sorted(set(data) - _KNOWN_KEYS)
         if unknown:
             raise PolicyError(
-                f"reminder_policy: unknown field {unknown[0]!r} (known: {', '.join(sorted(_KNOWN_KEYS))})"
+                N_(
+                    "reminder_policy: unknown field %(field)r (known: %(known)s)",
+                    field=unknown[0],
+                    known=", ".join(sorted(_KNOWN_KEYS)),
+                )
             )
         after = _after_days(data.get("after_days"))
         most = data.get("max", len(after))
         if isinstance(most, bool) or not isinstance(most, int) or not 0 <= most <= len(after):
             raise PolicyError(
-                f"reminder_policy.max: a whole number from 0 to {len(after)} (the after_days given)"
+                N_("reminder_policy.max: a whole number from 0 to %(n)d (the after_days given)", n=len(after))
             )
         hours = _hours(data.get("hours", list(DEFAULT_HOURS)))
         zone = data.get("timezone", DEFAULT_TIMEZONE)
         if not isinstance(zone, str) or not _zone(zone):
-            raise PolicyError(f"reminder_policy.timezone: {zone!r} is not a time zone (e.g. Europe/Brussels)")
+            raise PolicyError(
+                N_("reminder_policy.timezone: %(zone)r is not a time zone (e.g. Europe/Brussels)", zone=zone)
+            )
         return cls(after_days=after, max=most, hours=hours, timezone=zone)
 
     def to_json(self) -> dict[str, Any]:
@@ -125,19 +132,19 @@ def validate_policy(data: Mapping[str, Any] | None) -> dict[str, Any]:
 
 def _after_days(value: Any) -> tuple[float, ...]:
     if not isinstance(value, list | tuple) or not value:
-        raise PolicyError("reminder_policy.after_days: a list of days, e.g. [2, 5]")
+        raise PolicyError(N_("reminder_policy.after_days: a list of days, e.g. [2, 5]"))
     if len(value) > MAX_REMINDERS:
-        raise PolicyError(f"reminder_policy.after_days: at most {MAX_REMINDERS} reminders")
+        raise PolicyError(N_("reminder_policy.after_days: at most %(n)d reminders", n=MAX_REMINDERS))
     days: list[float] = []
     for item in value:
         if isinstance(item, bool) or not isinstance(item, int | float) or not math.isfinite(item):
-            raise PolicyError("reminder_policy.after_days: each entry is a number of days")
+            raise PolicyError(N_("reminder_policy.after_days: each entry is a number of days"))
         if not 0 < item <= MAX_DAYS:
             raise PolicyError(
-                f"reminder_policy.after_days: each entry is more than 0 and at most {MAX_DAYS} days"
+                N_("reminder_policy.after_days: each entry is more than 0 and at most %(n)d days", n=MAX_DAYS)
             )
         if days and item <= days[-1]:
-            raise PolicyError("reminder_policy.after_days: days must increase (e.g. [2, 5])")
+            raise PolicyError(N_("reminder_policy.after_days: days must increase (e.g. [2, 5])"))
         days.append(float(item))
     return tuple(days)
 
@@ -150,7 +157,7 @@ def _hours(value: Any) -> tuple[int, int]:
         or not 0 <= value[0] < value[1] <= 24
     ):
         raise PolicyError(
-            "reminder_policy.hours: [from, to] in whole hours, 0 <= from < to <= 24, e.g. [9, 19]"
+            N_("reminder_policy.hours: [from, to] in whole hours, 0 <= from < to <= 24, e.g. [9, 19]")
         )
     return int(value[0]), int(value[1])
 

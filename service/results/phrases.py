@@ -23,7 +23,7 @@ _DECIMAL: Final = {"fr": ",", "nl": ",", "en": "."}
 _TEXTS: Final[Mapping[str, Mapping[str, str]]] = {
     # --- indicator sentences ---------------------------------------------------------------------
     "share": {
-        "fr": "{value} des répondants : {title} ({hits} sur {n} ; intervalle à 95 % : {interval})",
+        "fr": "{value} des personnes répondantes : {title} ({hits} sur {n} ; intervalle à 95 % : {interval})",
         "nl": "{value} van de respondenten: {title} ({hits} van {n}; 95%-interval: {interval})",
         "en": "{value} of respondents: {title} ({hits} of {n}; 95% interval: {interval})",
     },
@@ -74,7 +74,7 @@ _TEXTS: Final[Mapping[str, Mapping[str, str]]] = {
     "range": {"fr": "{low} à {high}", "nl": "{low} tot {high}", "en": "{low} to {high}"},
     # --- how each method is computed (method notes of the report) --------------------------------
     "method.share": {
-        "fr": "Part des répondants ; intervalle de confiance à 95 % de Wilson. Les réponses comme « je ne sais pas » "
+        "fr": "Part des personnes répondantes ; intervalle de confiance à 95 % de Wilson. Les réponses comme « je ne sais pas » "
         "sont retirées du dénominateur et comptées à part.",
         "nl": "Aandeel van de respondenten; 95%-betrouwbaarheidsinterval volgens Wilson. Antwoorden zoals ‘weet niet’ "
         "tellen niet mee in de noemer en worden apart geteld.",
@@ -90,20 +90,21 @@ _TEXTS: Final[Mapping[str, Mapping[str, str]]] = {
         "approximation (variance of the three-category outcome). Shown from {min_n} answers.",
     },
     "method.mean": {
-        "fr": "Moyenne des items par répondant (items inversés retournés), puis moyenne des répondants ; "
-        "intervalle à 95 % de Student.",
+        "fr": "Moyenne des items par personne répondante (items inversés retournés), puis moyenne de toutes "
+        "les personnes répondantes ; intervalle à 95 % de Student.",
         "nl": "Gemiddelde van de items per respondent (omgekeerde items omgedraaid), daarna het gemiddelde over "
         "de respondenten; 95%-interval volgens Student.",
         "en": "Mean of the items per respondent (reverse-coded items flipped), then the mean over respondents; "
         "95% Student t interval.",
     },
     "method.sum": {
-        "fr": "Somme des items × {multiplier} par répondant, puis moyenne des répondants ; intervalle à 95 % de Student.",
+        "fr": "Somme des items × {multiplier} par personne répondante, puis moyenne de toutes les personnes "
+        "répondantes ; intervalle à 95 % de Student.",
         "nl": "Som van de items × {multiplier} per respondent, daarna het gemiddelde; 95%-interval volgens Student.",
         "en": "Sum of the items × {multiplier} per respondent, then the mean over respondents; 95% Student t interval.",
     },
     "method.bands": {
-        "fr": "Réponse moyenne avec un intervalle à 95 % de Student ; part des répondants dans chaque tranche "
+        "fr": "Réponse moyenne avec un intervalle à 95 % de Student ; part des personnes répondantes dans chaque tranche "
         "avec des intervalles de Wilson à 95 %.",
         "nl": "Gemiddeld antwoord met een 95%-interval volgens Student; aandeel respondenten per klasse met "
         "95%-intervallen volgens Wilson.",
@@ -228,7 +229,7 @@ _TEXTS: Final[Mapping[str, Mapping[str, str]]] = {
     },
     # --- before/after change ------------------------------------------------------------------------
     "change.sentence": {
-        "fr": "{title} : {change} pour les {n} mêmes répondants (intervalle à 95 % : {interval}) — {verdict}",
+        "fr": "{title} : {change} pour les {n} mêmes personnes répondantes (intervalle à 95 % : {interval}) — {verdict}",
         "nl": "{title}: {change} voor dezelfde {n} respondenten (95%-interval: {interval}) — {verdict}",
         "en": "{title}: {change} for the same {n} respondents (95% interval: {interval}) — {verdict}",
     },
@@ -240,7 +241,7 @@ _TEXTS: Final[Mapping[str, Mapping[str, str]]] = {
         "en": "no clear change (chance could explain it)",
     },
     "change.too_few": {
-        "fr": "{title} : trop peu de répondants présents aux deux campagnes (n = {n}, {min_n} nécessaires)",
+        "fr": "{title} : trop peu de personnes répondantes présentes aux deux campagnes (n = {n}, {min_n} nécessaires)",
         "nl": "{title}: te weinig respondenten in beide campagnes (n = {n}, {min_n} nodig)",
         "en": "{title}: too few respondents present in both campaigns (n = {n}, {min_n} needed)",
     },
@@ -248,12 +249,12 @@ _TEXTS: Final[Mapping[str, Mapping[str, str]]] = {
     "unit.points": {"fr": "points", "nl": "punten", "en": "points"},
     # --- federation ---------------------------------------------------------------------------------
     "suppressed": {
-        "fr": "masqué (moins de 5 répondants)",
+        "fr": "masqué (moins de 5 personnes répondantes)",
         "nl": "verborgen (minder dan 5 respondenten)",
         "en": "hidden (fewer than 5 respondents)",
     },
     "suppressed.secondary": {
-        "fr": "masqué (protège un membre de moins de 5 répondants)",
+        "fr": "masqué (protège un membre de moins de 5 personnes répondantes)",
         "nl": "verborgen (beschermt een lid met minder dan 5 respondenten)",
         "en": "hidden (protects a member with fewer than 5 respondents)",
     },

@@ -31,7 +31,9 @@ def _handle_http(exc: HTTPException) -> ResponseReturnValue:
     code = exc.code or 500
     if _wants_json():
         return jsonify({"message": exc.description or exc.name}), code
-    return render_template("error.html", code=code, name=exc.name, description=exc.description), code
+    # Werkzeug's own names and descriptions are English: the page words the usual codes itself.
+    own = exc.description if exc.description != type(exc).description else None
+    return render_template("error.html", code=code, name=None, description=own), code
 
 
 def _handle_unexpected(exc: Exception) -> ResponseReturnValue:  # noqa: ARG001 (handler signature)

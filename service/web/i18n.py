@@ -6,10 +6,15 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, g, redirect, request, session
 from flask.typing import ResponseReturnValue
-from flask_babel import Babel
+from flask_babel import Babel, gettext
+
+from service.texts import Text
 
 LANGUAGES = ("fr", "nl", "en")
 LANGUAGE_NAMES = {"fr": "Français", "nl": "Nederlands", "en": "English"}
+CATALOGS = ("staff", "survey", "results", "privacy")
+"""The message catalogs merged at run time (``translations/<name>``), each kept by its own team. Where two
+hold the same text, the later one wins: they must agree (tests/unit/web/test_merged_catalogs.py)."""
 
 bp = Blueprint("i18n", __name__)
 
@@ -36,15 +41,35 @@ def switch_language(code: str) -> ResponseReturnValue:
     return redirect(target)
 
 
+def translated(said: object) -> str:
+    """What the service said (a ``service.texts`` text, or an error carrying one) in the page's language.
+
+    Anything else is shown as it is: English texts never marked for translation stay readable.
+    """
+    if isinstance(said, BaseException) and said.args:
+        said = said.args[0]
+    if not isinstance(said, Text):
+        return str(said)
+    values = {
+        name: translated(value) if isinstance(value, Text) else value for name, value in said.values.items()
+    }
+    return str(gettext(said.template, **values))
+
+
+def sentence(said: object) -> str:
+    """A service text as a sentence of a page: capital first, full stop last (the service writes neither)."""
+    text = translated(said).strip()
+    if not text:
+        return text
+    return text[:1].upper() + text[1:] + ("" if text[-1] in ".!?…" else ".")
+
+
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "en")
-    # Catalogs merged at run time: staff pages, the respondent survey, results and privacy, each kept by its own team.
-    app.config.setdefault(
-        "BABEL_TRANSLATION_DIRECTORIES",
-        "translations/staff;translations/survey;translations/results;translations/privacy",
-    )
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", ";".join(f"translations/{c}" for c in CATALOGS))
     Babel(app, locale_selector=select_locale)
     app.register_blueprint(bp)
+    app.add_template_filter(translated)
 
     @app.context_processor
     def _languages() -> dict[str, object]:

@@ -112,6 +112,12 @@ ACTION_NAMES = {
     Action.KEY_ROTATION.value: _l("Encryption key rotated"),
     Action.PRIVACY_SETTINGS.value: _l("Changed the privacy settings"),
 }
+TARGET_NAMES = {
+    "organization": _l("organization"),
+    "campaign": _l("campaign"),
+    "privacy_request": _l("request"),
+    "data_key": _l("encryption key"),
+}
 
 
 # --- forms -----------------------------------------------------------------------------------------------
@@ -221,6 +227,7 @@ def _names() -> dict[str, Any]:
         "request_kind_names": REQUEST_KIND_NAMES,
         "source_names": SOURCE_NAMES,
         "action_names": ACTION_NAMES,
+        "target_names": TARGET_NAMES,
         "privacy_channel_names": CHANNEL_NAMES,
     }
 

@@ -59,13 +59,17 @@ def campaign(runtime: Runtime) -> Campaign:
     with runtime.transaction() as session:
         org = create_organization(session, "atelier", name="Atelier", short_name="Atelier")
         version = register_version(session, org, load_text(DEFINITION), source="yaml")
-        created = create_campaign(session, org, version, name="Test", channels=["sms", "web"], sms_keyword="tiny")
+        created = create_campaign(
+            session, org, version, name="Test", channels=["sms", "web"], sms_keyword="tiny"
+        )
         change_status(session, created, "start", now=NOW - timedelta(days=1))
         return created
 
 
 def sms(text: str, *, address: str = PHONE, sid: str | None = None, at: datetime = NOW) -> Inbound:
-    return Inbound(channel="sms", address=address, external_id=sid or f"SM{next(_ids):032x}", received_at=at, text=text)
+    return Inbound(
+        channel="sms", address=address, external_id=sid or f"SM{next(_ids):032x}", received_at=at, text=text
+    )
 
 
 def test_a_keyword_starts_and_replies_advance_until_completion(runtime: Runtime, campaign: Campaign) -> None:
@@ -88,12 +92,19 @@ def test_a_keyword_starts_and_replies_advance_until_completion(runtime: Runtime,
         free_text = session.scalar(select(Answer).where(Answer.question_id == "why"))
         assert free_text is not None and free_text.is_free_text
         consent = session.scalar(select(ConsentRecord))
-        assert consent is not None and consent.given and consent.channel == "sms" and consent.consent_version == "1"
+        assert (
+            consent is not None
+            and consent.given
+            and consent.channel == "sms"
+            and consent.consent_version == "1"
+        )
         conversation = session.scalar(select(Conversation))
         assert conversation is not None and conversation.completed_at == NOW
 
 
-def test_a_redelivered_message_is_stored_once_and_not_answered_again(runtime: Runtime, campaign: Campaign) -> None:
+def test_a_redelivered_message_is_stored_once_and_not_answered_again(
+    runtime: Runtime, campaign: Campaign
+) -> None:
     service = ConversationService(runtime)
     service.handle(sms("tiny"))
     service.handle(sms("oui"))
@@ -104,7 +115,12 @@ def test_a_redelivered_message_is_stored_once_and_not_answered_again(runtime: Ru
     with runtime.transaction() as session:
         conversation = session.scalar(select(Conversation))
         assert conversation is not None and conversation.current_question == "score"
-        assert session.scalar(select(func.count(InboundMessage.id)).where(InboundMessage.external_id == "SMduplicate")) == 1
+        assert (
+            session.scalar(
+                select(func.count(InboundMessage.id)).where(InboundMessage.external_id == "SMduplicate")
+            )
+            == 1
+        )
 
 
 def test_an_unreadable_reply_is_reasked_and_nothing_is_stored(runtime: Runtime, campaign: Campaign) -> None:

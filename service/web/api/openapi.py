@@ -160,7 +160,22 @@ def build_spec(server_url: str) -> dict[str, Any]:
                 },
                 "responses": {
                     "200": _body("ContactsReport", "Every contact was imported."),
-                    "422": _body("ContactsReport", "Nothing was imported; `errors` lists each bad line."),
+                    "422": {
+                        "description": (
+                            "Nothing was imported: `errors` lists each bad line (a contacts report), or names"
+                            " each bad field of the request (channel, region, the body's shape)."
+                        ),
+                        "content": {
+                            _JSON: {
+                                "schema": {
+                                    "oneOf": [
+                                        {"$ref": "#/components/schemas/ContactsReport"},
+                                        {"$ref": "#/components/schemas/Error"},
+                                    ]
+                                }
+                            }
+                        },
+                    },
                     **_errors(400, 401, 404),
                 },
             }

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from service.web.staff import campaigns, invitations, labels, organization, tokens
+from service.web.staff import campaigns, definition_problems, invitations, labels, organization, tokens
 
 
 def _home() -> ResponseReturnValue:
@@ -43,3 +43,4 @@ def init_app(app: Flask) -> None:
     app.after_request(_private)
     app.register_error_handler(CSRFError, _form_expired)
     app.context_processor(labels.context)
+    definition_problems.init_app(app)

@@ -14,7 +14,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from wtforms import SelectChoice
 
-from questionnaires.keywords import classify
 from questionnaires.loader import load_shipped, shipped_definitions
 from questionnaires.model import translate
 from service.campaign_edits import CampaignChanges, keyword_taken, update_campaign
@@ -33,7 +32,9 @@ from service.questionnaire_uploads import check_upload
 from service.reminders import DEFAULT_HOURS, MAX_DAYS, MAX_REMINDERS, PolicyError, validate_policy
 from service.web.auth import login_required, requires, staff
 from service.web.database import db, runtime
+from service.web.i18n import sentence
 from service.web.staff.campaign_forms import UPLOAD, CampaignForm, to_local, to_utc
+from service.web.staff.definition_problems import problem_message, problem_place
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 
@@ -195,7 +196,7 @@ def _reminder_policy(form: CampaignForm) -> dict[str, Any] | None:
     try:
         return validate_policy({"after_days": days, "max": len(days), "hours": [start, end]})
     except PolicyError as exc:
-        form.reminder_delays.errors.append(str(exc))
+        form.reminder_delays.errors.append(sentence(exc))
         return None
 
 
@@ -214,14 +215,8 @@ def _check_keyword(form: CampaignForm, session: Session, campaign_id: int | None
         return None
     try:
         keyword = normalize_keyword(raw)
-    except CampaignError:
-        folded = raw.upper()
-        if classify(folded) is not None:
-            form.sms_keyword.errors.append(
-                _("%(word)s is a reserved word (STOP, HELP, a language…): choose another.", word=folded)
-            )
-        else:
-            form.sms_keyword.errors.append(_("An SMS keyword is 2 to 20 letters or digits, without spaces."))
+    except CampaignError as exc:
+        form.sms_keyword.errors.append(sentence(exc))
         return None
     if keyword_taken(session, keyword, except_campaign_id=campaign_id):
         form.sms_keyword.errors.append(
@@ -242,8 +237,7 @@ def _check_dates(form: CampaignForm) -> bool:
 def _service_error(form: CampaignForm, exc: CampaignError) -> None:
     """A rule the service enforces that the form did not catch first: shown on its field."""
     field = getattr(form, exc.field or "", None)
-    message = str(exc)
-    text = message[:1].upper() + message[1:] + "."
+    text = sentence(exc)
     if field is not None and hasattr(field, "errors"):
         field.errors = [*field.errors, text]
     else:
@@ -331,8 +325,8 @@ def new() -> ResponseReturnValue:
                     flash(
                         _(
                             "Questionnaire warning: %(where)s: %(what)s",
-                            where=warning.location,
-                            what=warning.message,
+                            where=problem_place(warning),
+                            what=problem_message(warning),
                         ),
                         "warning",
                     )
@@ -466,7 +460,7 @@ _ACTION_DONE = {
     "pause": _l("The campaign is paused: nobody can start or go on answering until you start it again."),
     "close": _l("The campaign is closed."),
 }
-_ACTION_REFUSED = {
+_ACTION_REFUSED = {  # what to do instead, rather than the service's "a closed campaign cannot be started"
     "start": _l("Only a draft or paused campaign can be started."),
     "pause": _l("Only a running campaign can be paused."),
     "close": _l("This campaign can't be closed."),

@@ -27,6 +27,7 @@ from service.models import Campaign, Contact, ContactStatus, Launch
 from service.telegram_links import ensure_link_token, link_counts, personal_link
 from service.web.auth import login_required, requires, staff
 from service.web.database import db, runtime
+from service.web.i18n import sentence
 from service.web.staff.campaigns import own_campaign
 from service.web.staff.labels import CHANNEL_NAMES
 
@@ -178,7 +179,7 @@ def upload_contacts(code: str) -> ResponseReturnValue:
         )
     except ContactListError as exc:
         session.rollback()
-        form.form_errors.append(str(exc)[:1].upper() + str(exc)[1:] + ".")
+        form.form_errors.append(sentence(exc))
         return _contacts_page(campaign, form, None, 400)
     if not report.ok:
         session.rollback()
@@ -286,7 +287,7 @@ def launch(code: str) -> ResponseReturnValue:
         recorded = request_launch(session, campaign, channel, requested_by_id=staff().id)
     except LaunchError as exc:
         session.rollback()
-        flash(str(exc)[:1].upper() + str(exc)[1:] + ".", "error")
+        flash(sentence(exc), "error")
         return redirect(url_for("invitations.contacts", code=campaign.code))
     session.commit()
     launch_id = recorded.id

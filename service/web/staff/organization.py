@@ -19,6 +19,7 @@ from service.models import FederationMembership, Organization, Role, User
 from service.password_reset import make_token, reset_link
 from service.web.auth import login_required, requires, staff
 from service.web.database import db, runtime
+from service.web.i18n import sentence
 from service.web.staff.labels import ROLE_NAMES
 
 bp = Blueprint("organization", __name__, url_prefix="/organization")
@@ -123,9 +124,9 @@ def invite() -> ResponseReturnValue:
                 name=form.name.data or "",
                 role=Role(form.role.data),
             )
-        except AccountError:
+        except AccountError as exc:
             session.rollback()
-            form.email.errors.append(_("An account with this e-mail address already exists."))
+            form.email.errors.append(sentence(exc))
         else:
             session.commit()
             invitation = (user, _invitation_link(user))

@@ -69,7 +69,7 @@ def test_the_page_in_french_uses_french_numbers(app: Flask, reference: Reference
     html = client.get(f"/campaigns/{reference.code}/results?lang=fr").get_data(as_text=True)
     text = _text(html)
     assert (
-        "67\u202f% des répondants\u00a0: vie meilleure (6 sur 9\u202f; intervalle à 95\u202f%\u00a0: 35–88\u202f%)"
+        "67\u202f% des personnes répondantes\u00a0: vie meilleure (6 sur 9\u202f; intervalle à 95\u202f%\u00a0: 35–88\u202f%)"
         in text
     )
     assert f"Bien-être\u00a0: {WELLBEING['value_fr']} en moyenne" in text

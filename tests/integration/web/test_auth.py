@@ -214,7 +214,7 @@ def test_the_language_setting_decides_the_staff_pages(app: Flask, tenants: Tenan
 
 def test_login_page_in_three_languages(client: Any) -> None:
     assert "Se connecter" in client.get("/login", headers={"Accept-Language": "fr"}).get_data(as_text=True)
-    assert "Aanmelden" in client.get("/login", headers={"Accept-Language": "nl"}).get_data(as_text=True)
+    assert "Inloggen" in client.get("/login", headers={"Accept-Language": "nl"}).get_data(as_text=True)
     assert "Sign in" in client.get("/login", headers={"Accept-Language": "en"}).get_data(as_text=True)
 
 

@@ -44,7 +44,9 @@ def test_intervals() -> None:
 def test_french_sentences_get_french_spacing() -> None:
     sentence = phrases.text("share", "fr", value="62\u202f%", title="x", hits=1, n=2, interval="1–2\u202f%")
     assert " :" not in sentence and " ;" not in sentence
-    assert "répondants\u00a0: x (1 sur 2\u202f; intervalle à 95\u202f%\u00a0: 1–2\u202f%)" in sentence
+    assert (
+        "personnes répondantes\u00a0: x (1 sur 2\u202f; intervalle à 95\u202f%\u00a0: 1–2\u202f%)" in sentence
+    )
 
 
 def test_every_text_exists_in_the_three_languages() -> None:

@@ -6,7 +6,7 @@ To update after changing a results text (from the repository root)::
         -o service/web/translations/results/messages.pot \\
         service/web/results/*.py service/web/templates/results/*.html
     pybabel update -i service/web/translations/results/messages.pot -d service/web/translations/results \\
-        --no-location --width=100
+        --width=100 --ignore-obsolete
     (translate the new entries in fr/ and nl/, then)
     pybabel compile -d service/web/translations/results
 
@@ -28,7 +28,14 @@ ROOT = Path(__file__).resolve().parents[3]
 WEB = ROOT / "service" / "web"
 CATALOGS = WEB / "translations" / "results"
 SOURCES = [*sorted((WEB / "results").glob("*.py")), *sorted((WEB / "templates" / "results").glob("*.html"))]
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "pgettext": ((1, "c"), 2),
+    "_l": None,
+    "lazy_gettext": None,
+}
 LANGUAGES = ("fr", "nl")
 
 

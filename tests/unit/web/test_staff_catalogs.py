@@ -1,14 +1,20 @@
 """The staff pages' French and Dutch catalogs: complete, compiled, and in step with the code and templates.
 
+They also hold what the service and the questionnaire core say to staff: texts marked with ``N_``
+(``service.texts``, ``questionnaires.problem_texts``) that the staff pages translate.
+
 To update after changing a staff text (from the repository root)::
 
     pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output --project=vises-staff \\
         -o service/web/translations/staff/messages.pot \\
         service/web/auth.py service/web/staff/*.py service/web/templates/staff/*.html \\
         service/web/templates/staff/campaigns/*.html service/web/templates/auth/*.html \\
-        service/web/templates/base.html service/web/templates/error.html
+        service/web/templates/base.html service/web/templates/error.html \\
+        service/accounts.py service/campaign_edits.py service/campaigns.py service/contacts.py \\
+        service/launches.py service/phones.py service/questionnaire_uploads.py service/reminders.py \\
+        questionnaires/problem_texts.py
     pybabel update -i service/web/translations/staff/messages.pot -d service/web/translations/staff \\
-        --no-location --width=100
+        --width=100 --ignore-obsolete
     (translate the new entries in fr/ and nl/, then)
     pybabel compile -d service/web/translations/staff
 """
@@ -34,7 +40,32 @@ SOURCES = [
     WEB / "templates" / "base.html",
     WEB / "templates" / "error.html",
 ]
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+SAID_TO_STAFF = [
+    *(
+        ROOT / "service" / f"{name}.py"
+        for name in (
+            "accounts",
+            "campaign_edits",
+            "campaigns",
+            "contacts",
+            "launches",
+            "phones",
+            "questionnaire_uploads",
+            "reminders",
+        )
+    ),
+    ROOT / "questionnaires" / "problem_texts.py",
+]
+"""Modules of the service and the core whose ``N_`` texts the staff pages show (see the command above)."""
+KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "pgettext": ((1, "c"), 2),
+    "_l": None,
+    "lazy_gettext": None,
+    "N_": None,
+}
 LANGUAGES = ("fr", "nl")
 
 
@@ -44,11 +75,22 @@ def _key(message: str | tuple[str, ...]) -> str:
 
 def _source_messages() -> set[str]:
     found: set[str] = set()
-    for path in SOURCES:
+    for path in [*SOURCES, *SAID_TO_STAFF]:
         method = "python" if path.suffix == ".py" else "jinja2"
         for _line, message, _comments, _context in extract_from_file(method, str(path), keywords=KEYWORDS):
             found.add(_key(message))
     return found
+
+
+def test_every_module_with_texts_for_staff_is_extracted() -> None:
+    """A new ``N_`` text outside the web layer is listed here (and in the command above), or it stays English."""
+    marked = {
+        path
+        for folder in ("service", "questionnaires")
+        for path in (ROOT / folder).rglob("*.py")
+        if WEB not in path.parents and any(extract_from_file("python", str(path), keywords={"N_": None}))
+    }
+    assert marked == set(SAID_TO_STAFF)
 
 
 def _po(language: str) -> Catalog:
