@@ -89,7 +89,9 @@ def test_the_sqlite_variant_serves_too(sqlite_app: Flask) -> None:
     assert response.get_json()["database"]["backend"] == "sqlite"
 
 
-def test_behind_a_trusted_proxy_the_client_address_is_the_forwarded_one(make_settings: Any, database_url: str) -> None:
+def test_behind_a_trusted_proxy_the_client_address_is_the_forwarded_one(
+    make_settings: Any, database_url: str
+) -> None:
     from flask import request
 
     from service.web import create_app
@@ -100,4 +102,6 @@ def test_behind_a_trusted_proxy_the_client_address_is_the_forwarded_one(make_set
     assert seen == b"203.0.113.7"
     plain = create_app(make_settings(DATABASE_URL=database_url))
     plain.add_url_rule("/_whoami", "whoami", lambda: request.remote_addr or "")
-    assert plain.test_client().get("/_whoami", headers={"X-Forwarded-For": "203.0.113.7"}).data == b"127.0.0.1"
+    assert (
+        plain.test_client().get("/_whoami", headers={"X-Forwarded-For": "203.0.113.7"}).data == b"127.0.0.1"
+    )

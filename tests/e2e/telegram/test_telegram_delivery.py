@@ -251,7 +251,9 @@ def test_the_contact_s_personal_link_ties_the_chat_to_them(
     # Forwarded to someone else, the link opens the campaign but doesn't make them the contact.
     amina.send(f"/start {token}")
     with runtime.transaction() as session:
-        others = session.scalars(select(Conversation).where(Conversation.respondent_id != respondent_id)).all()
+        others = session.scalars(
+            select(Conversation).where(Conversation.respondent_id != respondent_id)
+        ).all()
         assert len(others) == 1
 
 
