@@ -252,6 +252,43 @@ CATALOG: Final[Mapping[str, Mapping[str, str]]] = {
         "nl": "Hallo! Open uw uitnodigingslink of stuur de code van de vragenlijst om te antwoorden.",
         "en": "Hello! To answer a survey, open your invitation link or send the survey's code.",
     },
+    # Telegram: the command menu (setMyCommands), one description per command
+    "telegram.command.start": {
+        "fr": "Commencer avec un code de questionnaire",
+        "nl": "Beginnen met een code van een vragenlijst",
+        "en": "Start with a survey code",
+    },
+    "telegram.command.back": {
+        "fr": "Revenir a la question precedente",
+        "nl": "Terug naar de vorige vraag",
+        "en": "Go back to the previous question",
+    },
+    "telegram.command.language": {
+        "fr": "Changer de langue",
+        "nl": "Taal wijzigen",
+        "en": "Change the language",
+    },
+    "telegram.command.help": {"fr": "Aide", "nl": "Hulp", "en": "Help"},
+    "telegram.command.restart": {
+        "fr": "Recommencer le questionnaire",
+        "nl": "De vragenlijst opnieuw beginnen",
+        "en": "Start the survey again",
+    },
+    "telegram.command.mydata": {
+        "fr": "Recevoir mes reponses",
+        "nl": "Mijn antwoorden ontvangen",
+        "en": "Get my answers",
+    },
+    "telegram.command.delete": {
+        "fr": "Effacer mes donnees",
+        "nl": "Mijn gegevens wissen",
+        "en": "Erase my data",
+    },
+    "telegram.command.stop": {
+        "fr": "Ne plus recevoir de messages",
+        "nl": "Geen berichten meer ontvangen",
+        "en": "Stop all messages",
+    },
     # Requests to see or erase one's data (service.privacy.requests), confirmed once
     "privacy.confirm_delete": {
         "fr": "Pour effacer vos données chez {org}, renvoyez SUPPRIMER ou répondez OUI dans les 15 minutes.",

@@ -24,10 +24,11 @@ import secrets
 import threading
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Final, TypeVar
 
 import httpx
-from telegram import Bot
+from telegram import Bot, BotCommand
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -43,6 +44,7 @@ from telegram.error import (
 from bots.base import Outgoing, SendError, SendResult
 from bots.telegram.replies import AnswerTap, Call, EditText, RemoveKeyboard, SendText, outgoing_messages
 from bots.telegram.updates import CHANNEL, TelegramUpdate, read_update
+from questionnaires.messages import message
 
 log = logging.getLogger(__name__)
 
@@ -111,9 +113,15 @@ async def _cancel_others() -> None:
     await asyncio.gather(*others, return_exceptions=True)
 
 
+MENU_COMMANDS: Final = ("start", "back", "language", "help", "restart", "mydata", "delete", "stop")
+"""The commands shown in Telegram's menu, in this order (each has a ``telegram.command.*`` text)."""
 NOT_SENT_ERRORS: Final = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 """Transport failures before a request was sent: retrying them can never deliver a message twice."""
 NOT_SENT_RETRY: Final = 30.0
+
+
+async def _set_menu(bot: Bot, *, menu: list[BotCommand], language: str | None) -> bool:
+    return await bot.set_my_commands(menu, language_code=language)
 
 
 def _seconds(value: int | float | timedelta) -> float:
@@ -326,6 +334,15 @@ class TelegramChannel:
                 drop_pending_updates=drop_pending,
             )
         )
+
+    def set_commands(self) -> None:
+        """Publish the command menu, in English by default and in French and Dutch for those languages."""
+        for language in (None, "fr", "nl"):
+            menu = [
+                BotCommand(name, message(f"telegram.command.{name}", language or "en"))
+                for name in MENU_COMMANDS
+            ]
+            self._run(partial(_set_menu, menu=menu, language=language))
 
     def delete_webhook(self) -> None:
         self._run(lambda bot: bot.delete_webhook())

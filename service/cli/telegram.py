@@ -92,6 +92,7 @@ def poll(ctx: click.Context, timeout: int, delete_webhook: bool) -> None:
         if delete_webhook:
             channel.delete_webhook()
         username = channel.username()
+        channel.set_commands()
         click.echo(f"Polling Telegram as @{username}; Ctrl-C stops.")
         links = _running_links(runtime, username)
         if links:
@@ -126,6 +127,7 @@ def set_webhook(ctx: click.Context, drop_pending_updates: bool) -> None:
     channel = telegram_channel(runtime)
     try:
         channel.set_webhook(url, secret_token=settings.webhook_secret, drop_pending=drop_pending_updates)
+        channel.set_commands()
     except SendError as error:
         raise _telegram_failure(error) from None
     finally:

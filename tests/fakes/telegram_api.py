@@ -79,6 +79,7 @@ class FakeTelegram:
     chats: dict[int, dict[str, Any]] = field(default_factory=dict)
     refusals: dict[int, Refusal] = field(default_factory=dict)
     webhook: dict[str, Any] | None = None
+    commands: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     pending: list[dict[str, Any]] = field(default_factory=list)
     answered_queries: set[str] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -202,12 +203,20 @@ class FakeTelegram:
             "answerCallbackQuery": lambda: self._answer(params),
             "setWebhook": lambda: self._set_webhook(params),
             "deleteWebhook": self._delete_webhook,
+            "setMyCommands": lambda: self._set_commands(params),
             "getUpdates": lambda: self._get_updates(params),
         }
         handler = handlers.get(method)
         if handler is None:
             raise ApiError(404, "Not Found")
         return handler()
+
+    def _set_commands(self, params: dict[str, Any]) -> bool:
+        """Keep the command menu per language ("" for the default), as Telegram shows it in the chat."""
+        commands = params["commands"]
+        menu = json.loads(commands) if isinstance(commands, str) else commands
+        self.commands[params.get("language_code") or ""] = [(c["command"], c["description"]) for c in menu]
+        return True
 
     def _refuse(self, chat_id: int, method: str) -> None:
         refusal = self.refusals.get(chat_id)

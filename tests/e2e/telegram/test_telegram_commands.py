@@ -45,6 +45,19 @@ def test_set_webhook_registers_the_public_url_with_the_secret(
         "allowed_updates": ["message", "edited_message", "callback_query", "my_chat_member"],
         "drop_pending_updates": False,
     }
+    # The command menu, in the person's language where Telegram knows it.
+    assert [name for name, _ in telegram_api.commands[""]] == [
+        "start",
+        "back",
+        "language",
+        "help",
+        "restart",
+        "mydata",
+        "delete",
+        "stop",
+    ]
+    assert dict(telegram_api.commands["fr"])["delete"] == "Effacer mes donnees"
+    assert dict(telegram_api.commands["nl"])["back"] == "Terug naar de vorige vraag"
 
 
 def test_set_webhook_needs_https_and_a_token(cli: Callable[..., Any], telegram_api: FakeTelegram) -> None:
@@ -65,7 +78,7 @@ def test_poll_says_how_to_switch_when_a_webhook_is_set(
     assert result.exit_code == 1
     assert "Polling Telegram as @vises_test_bot" in result.output
     assert "vises telegram poll --delete-webhook" in result.output
-    assert [call.method for call in telegram_api.calls] == ["getMe", "getUpdates"]
+    assert [call.method for call in telegram_api.calls] == ["getMe", *["setMyCommands"] * 3, "getUpdates"]
 
 
 def test_a_wrong_token_is_named_clearly(cli: Callable[..., Any], telegram_api: FakeTelegram) -> None:
