@@ -21,7 +21,7 @@ def alembic_config() -> Config:
 
 
 def head_revision() -> str | None:
-    """The newest revision (several branches, while they exist, are reported joined by "+")."""
+    """The newest revision (several branches, should they ever exist, are reported joined by "+")."""
     heads = sorted(ScriptDirectory.from_config(alembic_config()).get_heads())
     return "+".join(heads) or None
 

@@ -1,7 +1,7 @@
 """login failures: throttle password guessing per account and per address
 
 Revision ID: a3c41f0d9b52
-Revises: 7e7b3d27e6e7
+Revises: 5b8e2f9c4d17
 Create Date: 2026-11-26 09:30:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "a3c41f0d9b52"
-down_revision: str | None = "7e7b3d27e6e7"
+down_revision: str | None = "5b8e2f9c4d17"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

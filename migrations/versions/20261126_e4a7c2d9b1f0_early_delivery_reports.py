@@ -1,7 +1,7 @@
 """early delivery reports
 
 Revision ID: e4a7c2d9b1f0
-Revises: 7e7b3d27e6e7
+Revises: c6d1e8a2f4b3
 Create Date: 2026-11-26 12:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "e4a7c2d9b1f0"
-down_revision: str | None = "7e7b3d27e6e7"
+down_revision: str | None = "c6d1e8a2f4b3"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
