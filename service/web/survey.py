@@ -8,9 +8,9 @@ is in the database. A successful POST redirects (303) to the GET of the same add
 or going back never posts twice; a screen posted twice anyway carries the same submission id and is
 stored once. An answer that is not accepted is shown again with the reason next to its field (422).
 
-Unavailable campaigns answer with a translated page: unknown 404, closed 410, paused or not open
-yet 409 (the campaign exists and will take answers again: a state of the resource, not a server
-fault, so no 503 that monitors and proxies would treat as an outage).
+Unavailable campaigns answer with a translated page: closed 410 (for good); unknown, paused or not
+open yet 404 (nothing to answer here now; the page says whether to come back). Never a 503, which
+monitors and proxies would treat as an outage.
 """
 
 from __future__ import annotations
@@ -73,8 +73,8 @@ STATUS: Final = {
     Availability.UNKNOWN: 404,
     Availability.NOT_ON_WEB: 404,
     Availability.CLOSED: 410,
-    Availability.PAUSED: 409,
-    Availability.NOT_OPEN_YET: 409,
+    Availability.PAUSED: 404,
+    Availability.NOT_OPEN_YET: 404,
 }
 
 

@@ -53,10 +53,10 @@ questions:
 EXPECTED = {
     "fr": [
         "question taste",
-        "text : traduction manquante (nl)",
+        "text\u00a0: traduction manquante (nl)",
         "l'identifiant est déjà utilisé par la question n° 1",
-        "show_if renvoie à tsate, qui n'est pas une question (vouliez-vous dire taste ?)",
-        "show_if 'taste >' illisible : ",
+        "show_if renvoie à tsate, qui n'est pas une question (vouliez-vous dire taste\u202f?)",
+        "show_if 'taste >' illisible\u00a0: ",
         "min ne s'applique pas à une question de type text",
     ],
     "nl": [
@@ -127,7 +127,7 @@ def test_the_command_line_and_the_core_keep_english() -> None:
 @pytest.mark.parametrize(
     ("language", "expected"),
     [
-        ("fr", "STOP est un mot réservé (STOP, AIDE, une langue…) : choisissez-en un autre."),
+        ("fr", "STOP est un mot réservé (STOP, AIDE, une langue…)\u00a0: choisissez-en un autre."),
         ("nl", "STOP is een gereserveerd woord (STOP, HULP, een taal…): kies een ander."),
         ("en", "STOP is a reserved word (STOP, HELP, a language…): choose another."),
     ],

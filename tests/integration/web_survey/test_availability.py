@@ -30,8 +30,8 @@ def test_an_unknown_code_is_a_404_page_in_the_browser_language(app: Flask) -> No
     [
         ("close", {}, 410, "Ce questionnaire est clôturé"),
         ("start", {"closes_at": utcnow() - timedelta(hours=1)}, 410, "Ce questionnaire est clôturé"),
-        ("pause", {}, 409, "Ce questionnaire est en pause"),
-        ("draft", {}, 409, "Ce questionnaire n'est pas encore ouvert"),
+        ("pause", {}, 404, "Ce questionnaire est en pause"),
+        ("draft", {}, 404, "Ce questionnaire n'est pas encore ouvert"),
     ],
 )
 def test_a_campaign_not_taking_answers_says_why(
@@ -56,7 +56,7 @@ def test_a_campaign_opening_later_gives_its_date(app: Flask, make_campaign: Call
     opens = utcnow() + timedelta(days=3)
     campaign = make_campaign(opens_at=opens)
     response = app.test_client().get(f"/s/{campaign.code}", headers={"Accept-Language": "en"})
-    assert response.status_code == 409
+    assert response.status_code == 404
     assert f"It opens on {opens:%B} {opens.day}, {opens.year}." in response.get_data(as_text=True)
 
 
@@ -79,7 +79,7 @@ def test_a_pause_mid_survey_keeps_the_answers_and_refuses_new_ones_until_it_star
     with runtime.transaction() as session:
         change_status(session, session.get_one(Campaign, campaign.id), "pause")
     respondent.post(form, {"answer": ["pear"]})
-    assert respondent.status == 409
+    assert respondent.status == 404
     assert "Deze vragenlijst is gepauzeerd" in respondent.page
     with runtime.transaction() as session:
         assert session.scalar(select(func.count(Answer.id))) == 1

@@ -26,7 +26,7 @@ def test_opting_out_mid_survey_is_recorded_and_ends_the_survey_in_this_browser(
     respondent.consent()
     respondent.answer("good")
     respondent.page = respondent.client.get(f"{respondent.url}/stop").get_data(as_text=True)
-    assert "Arrêter ce questionnaire ?" in respondent.page
+    assert "Arrêter ce questionnaire\u202f?" in respondent.page
     with runtime.transaction() as session:
         assert session.scalar(select(func.count(OptOut.id))) == 0  # the GET asks, only the POST records
     respondent.post(respondent.form("csrf_token"), {})

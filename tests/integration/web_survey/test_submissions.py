@@ -88,7 +88,7 @@ def test_an_out_of_date_screen_stores_nothing_and_says_where_the_person_is(
     assert respondent.question_id == "fruits"
     respondent.post(first_tab, {"answer": "bad"})
     assert respondent.question_id == "fruits"
-    assert "était plus à jour : voici la question où vous en êtes." in respondent.page
+    assert "était plus à jour\u00a0: voici la question où vous en êtes." in respondent.page
     with runtime.transaction() as session:
         values = {a.question_id: a.value for a in session.scalars(select(Answer))}
     assert values == {"mood": "good"}

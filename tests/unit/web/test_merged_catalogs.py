@@ -8,6 +8,7 @@ on every page. A text that truly means two things (the verb and the noun "Change
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -56,3 +57,28 @@ def test_a_text_in_several_catalogs_has_one_translation(language: str) -> None:
         + "; ".join(f"{catalog} {' | '.join(strings)!r}" for catalog, strings in by_catalog.items())
         for (context, msgid), by_catalog in conflicts.items()
     )
+
+
+def test_french_punctuation_keeps_to_its_word() -> None:
+    """French puts a space before ``: ; ? !``, inside « », and between a number and %; a breaking space
+    there lets a line wrap leave the sign alone at the start of the next line, so it must be a no-break
+    space (U+00A0 before ``:``, the narrow U+202F elsewhere)."""
+    loose = re.compile(r" [;:?!»]|« |\d %")
+    found = [
+        f"{catalog}: {text!r}"
+        for catalog in CATALOGS
+        for text in _strings(catalog, "fr")
+        if loose.search(text)
+    ]
+    assert found == []
+
+
+def _strings(catalog: str, language: str) -> list[str]:
+    with (TRANSLATIONS / catalog / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        return [
+            text
+            for message in read_po(handle, locale=language)
+            if message.id
+            for text in (message.string if isinstance(message.string, tuple) else (message.string,))
+            if text
+        ]
