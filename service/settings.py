@@ -7,6 +7,7 @@ one line naming the variable (:class:`ConfigError`).
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
@@ -27,6 +28,8 @@ _TELEGRAM_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _TELEGRAM_USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
 _TWILIO_SID = re.compile(r"^(AC|MG)[0-9a-fA-F]{32}$")
 _PHONE = re.compile(r"^\+[1-9]\d{6,14}$")
+_HOST_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOST_NAME = re.compile(rf"^(?=.{{1,253}}$){_HOST_LABEL}(?:\.{_HOST_LABEL})*$")
 
 
 class ConfigError(Exception):
@@ -130,6 +133,41 @@ def load_settings(
     )
 
 
+@dataclass(frozen=True)
+class ServerSettings:
+    """Where and how wide gunicorn serves (the Procfile's ``web`` process and ``vises serve``)."""
+
+    host: str
+    port: int
+    workers: int
+    threads: int
+
+    @property
+    def bind(self) -> str:
+        """The address in gunicorn's ``HOST:PORT`` form, an IPv6 host in brackets."""
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+
+def load_server_settings(
+    environ: Mapping[str, str] | None = None,
+    *,
+    host: str | None = None,
+    port: str | int | None = None,
+) -> ServerSettings:
+    """HOST, PORT, WEB_CONCURRENCY and WEB_THREADS, checked before gunicorn reads any of them.
+
+    ``host`` and ``port`` are the command-line flags; given, they win and an error names
+    the flag (``--host``, ``--port``), otherwise it names the environment variable.
+    """
+    env = os.environ if environ is None else environ
+    return ServerSettings(
+        host=_host(host, "--host") if host is not None else _host(env.get("HOST", "127.0.0.1"), "HOST"),
+        port=check_port(port, "--port") if port is not None else check_port(env.get("PORT", "5000")),
+        workers=_positive(env, "WEB_CONCURRENCY", "2", "gunicorn processes"),
+        threads=_positive(env, "WEB_THREADS", "4", "threads per process"),
+    )
+
+
 def check_port(value: str | int, variable: str = "PORT") -> int:
     """A TCP port number, or a ConfigError naming ``variable``."""
     try:
@@ -139,6 +177,26 @@ def check_port(value: str | int, variable: str = "PORT") -> int:
     if not 1 <= port <= 65535:
         raise ConfigError(f"{variable}: {port} is out of range (1-65535)")
     return port
+
+
+def _host(value: str, variable: str) -> str:
+    host = value.strip()
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if _HOST_NAME.match(host):
+        return host
+    try:
+        return str(ipaddress.IPv6Address(host))
+    except ValueError:
+        raise ConfigError(f"{variable}: {value!r} is not an IP address or host name (e.g. 0.0.0.0)") from None
+
+
+def _positive(env: Mapping[str, str], name: str, default: str, what: str) -> int:
+    # Set but empty is an error, not the default: gunicorn itself parses WEB_CONCURRENCY with int().
+    value = env.get(name, default)
+    if not re.fullmatch(r"[0-9]+", value.strip()) or int(value) < 1:
+        raise ConfigError(f"{name}: {value!r} is not a number of {what} (1 or more)")
+    return int(value)
 
 
 def _non_empty(env: Mapping[str, str], name: str) -> str | None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import click
 
 from service.campaigns import links
@@ -11,18 +9,18 @@ from service.cli.base import get_runtime
 from service.cli.server import run_gunicorn
 from service.demo import seed_demo
 from service.migrate import upgrade
-from service.settings import check_port
+from service.settings import load_server_settings
 from service.web import create_app
 
 
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=lambda: os.environ.get("PORT", "5000"), show_default="5000 or $PORT")
+@click.option("--host", help="Address to bind.  [default: $HOST or 127.0.0.1]")
+@click.option("--port", help="Port to bind.  [default: $PORT or 5000]")
 @click.option("--no-serve", is_flag=True, help="Only seed the data and print the links.")
 @click.pass_context
-def demo(ctx: click.Context, host: str, port: str, no_serve: bool) -> None:
+def demo(ctx: click.Context, host: str | None, port: str | None, no_serve: bool) -> None:
     """Seed demo data (once), print the login and the survey links, then serve."""
-    port_number = check_port(port, "--port")
+    server = load_server_settings(host=host, port=port)
     runtime = get_runtime(ctx)
     upgrade(runtime.engine)
     channels = ["web"]
@@ -50,5 +48,5 @@ def demo(ctx: click.Context, host: str, port: str, no_serve: bool) -> None:
         return
     app = create_app(runtime=runtime)
     runtime.engine.dispose()
-    click.echo(f"vises demo on http://{host}:{port_number}")
-    run_gunicorn(app, host, port_number)
+    click.echo(f"vises demo on http://{server.bind}")
+    run_gunicorn(app, server)

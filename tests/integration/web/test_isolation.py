@@ -19,7 +19,7 @@ import pytest
 from flask import Flask
 from werkzeug.routing import Rule
 
-from service.models import Export, utcnow
+from service.models import ApiToken, Campaign, Export, Organization, User, utcnow
 from service.runtime import Runtime
 from tests.integration.web.staff_support import Tenants, csrf_from, signed_in
 
@@ -46,6 +46,7 @@ OWN_DATA_ONLY = {
     "campaigns.new": {"GET", "POST"},
     "organization.overview": {"GET"},
     "organization.invite": {"POST"},
+    "organization.federation_naming": {"POST"},
     "tokens.index": {"GET"},
     "tokens.create": {"POST"},
     "auth.account": {"GET", "POST"},
@@ -156,6 +157,42 @@ def _leaks(body: str, context: Context, url: str) -> list[str]:
     return [marker for marker in context.markers if marker in scrubbed]
 
 
+def _snapshot(runtime: Runtime, slug: str) -> dict[str, list[tuple[Any, ...]]]:
+    """What a refused request must not have changed: the organization's campaigns, tokens and users."""
+    from sqlalchemy import select
+
+    with runtime.transaction() as session:
+        organization_id = session.scalars(select(Organization.id).where(Organization.slug == slug)).one()
+        campaigns = session.execute(
+            select(
+                Campaign.code,
+                Campaign.name,
+                Campaign.status,
+                Campaign.channels,
+                Campaign.closes_at,
+                Campaign.paused_at,
+                Campaign.closed_at,
+            )
+            .where(Campaign.organization_id == organization_id)
+            .order_by(Campaign.id)
+        ).all()
+        tokens = session.execute(
+            select(ApiToken.id, ApiToken.name, ApiToken.revoked_at)
+            .where(ApiToken.organization_id == organization_id)
+            .order_by(ApiToken.id)
+        ).all()
+        users = session.execute(
+            select(User.id, User.email, User.name, User.role, User.is_active, User.password_hash)
+            .where(User.organization_id == organization_id)
+            .order_by(User.id)
+        ).all()
+    return {
+        "campaigns": [tuple(row) for row in campaigns],
+        "tokens": [tuple(row) for row in tokens],
+        "users": [tuple(row) for row in users],
+    }
+
+
 def _page_request(client: Any, method: str, url: str, token: str) -> Any:
     if method == "GET":
         return client.get(url)
@@ -164,7 +201,9 @@ def _page_request(client: Any, method: str, url: str, token: str) -> Any:
     )
 
 
-def test_other_organizations_get_403_or_404_and_nothing_leaks(app: Flask, context: Context) -> None:
+def test_other_organizations_get_403_or_404_and_nothing_leaks(
+    app: Flask, runtime: Runtime, context: Context
+) -> None:
     tenants = context.tenants
     b_staff = signed_in(app, tenants.b.owner)
     b_token = csrf_from(b_staff.get("/organization/tokens").get_data(as_text=True))
@@ -172,6 +211,8 @@ def test_other_organizations_get_403_or_404_and_nothing_leaks(app: Flask, contex
     network_token = csrf_from(network.get("/organization").get_data(as_text=True))
     a_owner = signed_in(app, tenants.a.owner)
     api_headers = {"Authorization": f"Bearer {tenants.b.token}"}
+    before = _snapshot(runtime, tenants.a.slug)
+    assert before["campaigns"] and before["tokens"] and len(before["users"]) == 3
     failures = []
     checked = 0
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
@@ -204,6 +245,8 @@ def test_other_organizations_get_403_or_404_and_nothing_leaks(app: Flask, contex
                     failures.append(f"GET {url}: 404 for A's own owner too, so the case proves nothing")
     assert checked > 40
     assert not failures, "\n".join(failures)
+    # A refusal must also be a no-op: nothing of A's was started, renamed, revoked or demoted.
+    assert _snapshot(runtime, tenants.a.slug) == before
 
 
 def test_own_data_routes_show_nothing_of_another_organization(app: Flask, context: Context) -> None:

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from service.settings import ConfigError, check_port, load_settings
+from service.settings import ConfigError, check_port, load_server_settings, load_settings
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 SID = "AC" + "0" * 32
@@ -123,3 +123,47 @@ def test_trusted_proxies(tmp_path: Path) -> None:
     assert settings(tmp_path, VISES_TRUSTED_PROXIES="1").trusted_proxies == 1
     with pytest.raises(ConfigError, match=r"^VISES_TRUSTED_PROXIES: "):
         settings(tmp_path, VISES_TRUSTED_PROXIES="many")
+
+
+def test_the_server_defaults_and_the_environment() -> None:
+    default = load_server_settings({})
+    assert (default.bind, default.workers, default.threads) == ("127.0.0.1:5000", 2, 4)
+    given = load_server_settings(
+        {"HOST": "0.0.0.0", "PORT": "8080", "WEB_CONCURRENCY": "3", "WEB_THREADS": "8"}
+    )
+    assert (given.bind, given.workers, given.threads) == ("0.0.0.0:8080", 3, 8)
+    assert load_server_settings({"HOST": "::"}).bind == "[::]:5000"
+    assert load_server_settings({"HOST": "[::1]"}).bind == "[::1]:5000"
+
+
+def test_server_flags_win_over_the_environment() -> None:
+    server = load_server_settings({"HOST": "bad host", "PORT": "99999"}, host="localhost", port="8081")
+    assert server.bind == "localhost:8081"
+
+
+@pytest.mark.parametrize(
+    ("env", "flags", "source"),
+    [
+        ({"PORT": "99999"}, {}, "PORT"),
+        ({"PORT": "http"}, {}, "PORT"),
+        ({"PORT": ""}, {}, "PORT"),
+        ({"PORT": "8080"}, {"port": "99999"}, "--port"),
+        ({"HOST": "a host"}, {}, "HOST"),
+        ({"HOST": "http://example.org"}, {}, "HOST"),
+        ({"HOST": "::zz"}, {}, "HOST"),
+        ({}, {"host": "-h"}, "--host"),
+        ({"WEB_CONCURRENCY": "abc"}, {}, "WEB_CONCURRENCY"),
+        ({"WEB_CONCURRENCY": ""}, {}, "WEB_CONCURRENCY"),
+        ({"WEB_CONCURRENCY": "0"}, {}, "WEB_CONCURRENCY"),
+        ({"WEB_THREADS": "x"}, {}, "WEB_THREADS"),
+        ({"WEB_THREADS": "-4"}, {}, "WEB_THREADS"),
+    ],
+)
+def test_a_bad_server_value_is_one_line_naming_where_it_came_from(
+    env: dict[str, str], flags: dict[str, str], source: str
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_server_settings(env, **flags)
+    message = str(info.value)
+    assert message.startswith(f"{source}: ")
+    assert "\n" not in message
