@@ -44,6 +44,7 @@ from tests.faults.respondents import (
     make_campaign,
 )
 from tests.faults.tally import Tally
+from tests.support.log_scan import assert_no_personal_data_in
 from tests.support.processes import kill_hard, start_vises
 from tests.support.redis_servers import PrivateRedis
 
@@ -192,6 +193,7 @@ def test_redis_down_then_back_empty_loses_no_answer_no_invitation_and_no_score(
         if worker.poll() is None:
             kill_hard(worker)
     tally.add(restarts=1)
+    assert_no_personal_data_in(log, runtime=runtime, fakes=[twilio_api, telegram_api])
 
     assert Counter(m.to for m in twilio_api.messages) == Counter(dict.fromkeys(numbers, 1))
     with runtime.transaction() as session:

@@ -47,6 +47,7 @@ from tests.conftest import TEST_DATA_KEY, TEST_SECRET
 from tests.fakes.twilio_api import FakeTwilio
 from tests.faults.respondents import TWILIO_FROM, TWILIO_SID, TWILIO_TOKEN, channel_env, make_campaign
 from tests.faults.tally import Tally
+from tests.support.log_scan import assert_no_personal_data_in
 from tests.support.processes import kill_hard, start_vises, stop
 from tests.support.redis_servers import PrivateRedis
 
@@ -226,8 +227,7 @@ def test_workers_killed_during_launch_and_delivery_send_each_invitation_exactly_
         )
     assert recorded == {m.sid for m in twilio_api.messages}
     reconciled = sum(log.read_text().count("had reached the provider; recorded") for log in logs)
-    for log in logs:
-        assert "+32473" not in log.read_text(), "a phone number reached a worker's log"
+    assert_no_personal_data_in(*logs, runtime=runtime, fakes=[twilio_api])
     tally.add(invitations=CONTACTS, sent_at_provider=len(twilio_api.messages), reconciled=reconciled)
 
 

@@ -1,4 +1,8 @@
-"""Starting ``vises`` commands as real processes, and killing them (and their children) like a crash would."""
+"""Starting ``vises`` commands as real processes, and killing them (and their children) like a crash would.
+
+Each process's log file is followed by the session's log scan (``tests/support/log_scan.py``) and read
+to its end when :func:`stop` or :func:`kill_hard` ends the process (and after the test in any case).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,11 @@ import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from tests.support import log_scan
+
+_LOGS: dict[int, Path] = {}
+"""The log file of each process started here, by pid, read into the scan once the process has ended."""
+
 
 def vises_command() -> list[str]:
     """The ``vises`` console script of this interpreter's environment (as the Procfile runs it)."""
@@ -21,14 +30,15 @@ def vises_command() -> list[str]:
 
 
 def start_vises(args: list[str], env: Mapping[str, str], log: Path) -> subprocess.Popen[bytes]:
-    """Start ``vises <args>`` in a session of its own, its output to ``log``."""
+    """Start ``vises <args>`` in a session of its own, its output to ``log`` (scanned for personal data)."""
     environ = {
         key: value for key, value in os.environ.items() if not key.startswith(("TWILIO_", "TELEGRAM_"))
     }
     environ.update(env)
+    log_scan.follow(log)
     handle = log.open("ab")
     try:
-        return subprocess.Popen(
+        process = subprocess.Popen(
             [*vises_command(), *args],
             env=environ,
             stdout=handle,
@@ -37,6 +47,14 @@ def start_vises(args: list[str], env: Mapping[str, str], log: Path) -> subproces
         )
     finally:
         handle.close()
+    _LOGS[process.pid] = log
+    return process
+
+
+def _scan_log(process: subprocess.Popen[bytes]) -> None:
+    log = _LOGS.pop(process.pid, None)
+    if log is not None:
+        log_scan.collect(log)
 
 
 def descendants(pid: int) -> list[int]:
@@ -70,6 +88,7 @@ def kill_hard(process: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and any(_alive(pid) for pid in family[1:]):
         time.sleep(0.05)
+    _scan_log(process)
 
 
 def stop(process: subprocess.Popen[bytes], timeout: float = 30) -> int:
@@ -77,9 +96,10 @@ def stop(process: subprocess.Popen[bytes], timeout: float = 30) -> int:
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         try:
-            return process.wait(timeout)
+            process.wait(timeout)
         except subprocess.TimeoutExpired:
             kill_hard(process)
+    _scan_log(process)
     return int(process.returncode)
 
 
