@@ -3,8 +3,10 @@
 ``python -m bench.scoring [--conversations 100000] [--limit 420]``
 
 The conversations (a valid answer to every question of the shipped beneficiaries questionnaire) are
-loaded with SQL, unscored. Measured: one ``workers.scoring.score_conversation`` job per conversation, as
-the web enqueues them on completion (here all queued first), run by 2 workers (the Procfile's
+loaded with SQL, unscored. Measured: every conversation offered for scoring as a completion is
+(:func:`service.scores.offer_for_scoring`, here all before the workers start, so the burst coalesces
+into one waiting ``workers.scoring.score_conversation`` job, which scores the campaign in batches and
+offers it again after each full batch so the second worker joins in), run by 2 workers (the Procfile's
 ``vises worker``), timed from the workers being registered until every conversation has ``scored_at``
 (counted in the database every half second). Baseline: the core's pure scoring
 (:func:`questionnaires.scoring.score_conversation`) over the same answers, read into memory first, in
@@ -18,7 +20,6 @@ import argparse
 import time
 from typing import Any
 
-from redis import Redis
 from sqlalchemy import func, select, text
 
 from bench import data
@@ -26,8 +27,8 @@ from bench.profiling import Profiler, print_summary
 from bench.stack import Stack, ratio, timed, write_result
 from questionnaires.scoring import score_conversation as score_answers
 from service.aggregates import load_tallies
-from service.jobs import RedisJobs
 from service.models import Conversation
+from service.scores import offer_for_scoring
 
 WORKERS = 2
 SCORING_JOB = "workers.scoring.score_conversation"
@@ -83,7 +84,6 @@ def run(count: int, limit: float, *, profile: bool = False) -> dict[str, Any]:
         )
         del answers
 
-        redis = Redis.from_url(stack.redis_url)
         with runtime.engine.connect() as connection:
             ids = list(
                 connection.execute(
@@ -92,10 +92,10 @@ def run(count: int, limit: float, *, profile: bool = False) -> dict[str, Any]:
                 ).scalars()
             )
         with timed() as enqueueing:
-            RedisJobs(redis).enqueue_many(
-                SCORING_JOB, [(conversation_id,) for conversation_id in ids], queue="scoring"
-            )
-        print(f"[scoring] {len(ids)} scoring jobs queued in {enqueueing[0]:.1f}s")
+            jobs = sum(offer_for_scoring(runtime, conversation_id, target.id) for conversation_id in ids)
+        print(
+            f"[scoring] {len(ids)} completions offered in {enqueueing[0]:.1f}s: {jobs} scoring job(s) queued"
+        )
         workers = stack.start_workers(WORKERS, "--queue", "scoring")
         began = time.perf_counter()
         scored = 0
@@ -127,7 +127,7 @@ def run(count: int, limit: float, *, profile: bool = False) -> dict[str, Any]:
                 "per_second": round(pure_rate, 1),
             },
             "scoring": {
-                "what": f"one {SCORING_JOB} job per conversation, {WORKERS} vises workers",
+                "what": f"every completion offered to {SCORING_JOB} (coalesced, batched), {WORKERS} vises workers",
                 "scored": scored,
                 "seconds": round(elapsed, 2),
                 "per_second": round(rate, 1),

@@ -98,6 +98,21 @@ class Tally:
         """A tally with no scores, to start a campaign or aggregate from scratch."""
         return cls()
 
+    @classmethod
+    def of(cls, scores: Iterable[Score]) -> Tally:
+        """The tally of many scores at once (a batch of completions): the same as adding them one by one."""
+        n, total, total_sq = 0, 0.0, 0.0
+        categories: dict[str, int] = {}
+        for score in scores:
+            if score.category is not None:
+                categories[score.category] = categories.get(score.category, 0) + 1
+            value = score.value
+            if value is not None:
+                n += 1
+                total += value
+                total_sq += value * value
+        return cls(n, total, total_sq, categories)
+
     def add(self, score: Score) -> Tally:
         """The tally with one more respondent's score (on completion)."""
         return self._shift(score, 1)

@@ -1,22 +1,23 @@
 """Campaign aggregates: one :class:`~questionnaires.scoring.Tally` per indicator and segment, kept current.
 
 Segments are ``all``, ``channel:<channel>`` and ``language:<language>`` (the conversation's, at the end).
-A completion adds its scores to the tallies of its three segments in the transaction that stores the
-scores, so a tally is always the sum of the stored scores, and results pages never rescan answers.
-Rows are locked in one fixed order (indicator, segment), so concurrent scoring jobs never deadlock.
+A batch of completions adds its scores to the tallies of their segments in the transaction that stores
+the scores (one merged delta per row), so a tally is always the sum of the stored scores, and results
+pages never rescan answers. Rows are locked in one fixed order (indicator, segment), so concurrent
+scoring jobs never deadlock.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from questionnaires.scoring import Score, Tally
+from questionnaires.scoring import Tally
 from service.models import CampaignAggregate, Conversation
 
 ALL = "all"
@@ -25,33 +26,56 @@ _EMPTY: dict[str, Any] = Tally.empty().to_json()
 
 def segments_of(conversation: Conversation) -> tuple[str, ...]:
     """The segments a conversation counts in."""
-    return (ALL, f"channel:{conversation.channel}", f"language:{conversation.language}")
+    return segments_for(conversation.channel, conversation.language)
 
 
-def add_scores(
-    session: Session, campaign_id: int, segments: Iterable[str], scores: Mapping[str, Score], *, now: Any
+def segments_for(channel: str, language: str) -> tuple[str, ...]:
+    """The segments of a conversation on ``channel`` that ended in ``language``."""
+    return (ALL, f"channel:{channel}", f"language:{language}")
+
+
+def add_tallies(
+    session: Session, campaign_id: int, deltas: Mapping[tuple[str, str], Tally], *, now: Any
 ) -> None:
-    """Add one respondent's scores to the campaign's tallies (rows created on first use)."""
-    keys = sorted((indicator_id, segment) for indicator_id in scores for segment in segments)
+    """Merge many respondents' tallies into the campaign's, one delta per (indicator, segment).
+
+    Missing rows are created first, then every row concerned is locked in (indicator, segment) order and
+    updated once: a batch of completions costs the same few statements as one.
+    """
+    keys = sorted(deltas)
     if not keys:
         return
-    _ensure_rows(session, campaign_id, keys, now)
+    indicators = {key[0] for key in keys}
+    segment_names = {key[1] for key in keys}
+    present = {
+        (indicator_id, segment)
+        for indicator_id, segment in session.execute(
+            select(CampaignAggregate.indicator_id, CampaignAggregate.segment).where(
+                CampaignAggregate.campaign_id == campaign_id,
+                CampaignAggregate.indicator_id.in_(indicators),
+                CampaignAggregate.segment.in_(segment_names),
+            )
+        )
+    }
+    missing = [key for key in keys if key not in present]
+    if missing:
+        _ensure_rows(session, campaign_id, missing, now)
     rows = {
         (row.indicator_id, row.segment): row
         for row in session.scalars(
             select(CampaignAggregate)
             .where(
                 CampaignAggregate.campaign_id == campaign_id,
-                CampaignAggregate.indicator_id.in_({key[0] for key in keys}),
-                CampaignAggregate.segment.in_({key[1] for key in keys}),
+                CampaignAggregate.indicator_id.in_(indicators),
+                CampaignAggregate.segment.in_(segment_names),
             )
             .order_by(CampaignAggregate.indicator_id, CampaignAggregate.segment)
             .with_for_update()
         )
     }
-    for indicator_id, segment in keys:
-        row = rows[(indicator_id, segment)]
-        row.tally = Tally.from_json(row.tally).add(scores[indicator_id]).to_json()
+    for key in keys:
+        row = rows[key]
+        row.tally = Tally.from_json(row.tally).merge(deltas[key]).to_json()
         row.updated_at = now
 
 

@@ -18,7 +18,8 @@ from service.aggregates import same_tally
 from service.conversations import ConversationService
 from service.models import Answer, Campaign, CampaignAggregate, Conversation, Respondent, Score
 from service.runtime import Runtime, use_runtime
-from tests.integration.workers.conftest import DEFINITION, make_campaign
+from service.scores import offer_for_scoring, rescore_campaign, score_batch, take_offers
+from tests.integration.workers.conftest import DEFINITION, drain, make_campaign, queued_jobs
 from workers.scoring import score_conversation as score_job
 
 QUESTIONNAIRE = load_text(DEFINITION)
@@ -115,8 +116,9 @@ def test_incremental_aggregates_equal_a_recomputation_and_a_second_run_changes_n
     rng = random.Random(7)
     ids = _completed(runtime, campaign, rng, 120)
     _completed(runtime, campaign, rng, 10, status="expired")
-    assert [score_job(i) for i in ids] == [True] * len(ids)
-    assert [score_job(i) for i in ids[:5]] == [False] * 5  # retried jobs: no double counting
+    # The first completion's job scores the whole campaign's backlog; the jobs behind it find it done.
+    assert [score_job(i) for i in ids] == [len(ids)] + [0] * (len(ids) - 1)
+    assert [score_job(i) for i in ids[:5]] == [0] * 5  # retried jobs: no double counting
     stored = _stored(runtime, campaign)
     _assert_same(stored, _from_scratch(runtime, campaign))
     assert (
@@ -199,3 +201,61 @@ def test_rescore_recomputes_from_the_answers_and_says_what_changed(runtime: Runt
             session.scalar(select(func.count(Conversation.id)).where(Conversation.scored_at.is_(None))) == 0
         )
     assert cli("rescore", "NOPE").output.strip() == "Error: no campaign with the code 'NOPE'"
+
+
+def test_concurrent_batches_score_each_conversation_once_and_match_a_rescore(runtime: Runtime) -> None:
+    campaign = make_campaign(runtime)
+    ids = _completed(runtime, campaign, random.Random(13), 300)
+    scored: list[int] = []
+    errors: list[BaseException] = []
+
+    def work(seed: int) -> None:
+        # Every thread offers every conversation, in its own order, in small batches: the batches claimed
+        # at the same time must be disjoint, and the aggregate rows must take all of them.
+        order = ids[:]
+        random.Random(seed).shuffle(order)
+        try:
+            for conversation_id in order:
+                with runtime.transaction() as session:
+                    scored.append(score_batch(session, conversation_id, datetime.now(UTC), limit=17))
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(seed,)) for seed in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert errors == []
+    assert sum(scored) == len(ids)
+    stored = _stored(runtime, campaign)
+    _assert_same(stored, _from_scratch(runtime, campaign))
+    with runtime.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Score)) == len(ids) * 3
+        assert (
+            session.scalar(select(func.count(Conversation.id)).where(Conversation.scored_at.is_(None))) == 0
+        )
+        report = rescore_campaign(session, session.get_one(Campaign, campaign.id), datetime.now(UTC))
+    assert report.conversations == len(ids) and report.changed == ()
+
+
+def test_a_burst_of_completions_enqueues_one_job_and_none_is_missed(redis_runtime: Runtime) -> None:
+    runtime = redis_runtime
+    assert runtime.redis is not None
+    campaign = make_campaign(runtime)
+    burst = _completed(runtime, campaign, random.Random(17), 40)
+    offered = [offer_for_scoring(runtime, i, campaign.id) for i in burst]
+    assert offered == [True] + [False] * 39  # the waiting job will claim all of them
+    assert queued_jobs(runtime.redis) == 1
+    drain(runtime)
+
+    # A job that has started (taken the offers) coalesces nothing more: the next completion enqueues.
+    take_offers(runtime, campaign.id)
+    late = _completed(runtime, campaign, random.Random(19), 3)
+    assert [offer_for_scoring(runtime, i, campaign.id) for i in late] == [True, False, False]
+    drain(runtime)
+    with runtime.transaction() as session:
+        assert (
+            session.scalar(select(func.count(Conversation.id)).where(Conversation.scored_at.is_(None))) == 0
+        )
+    _assert_same(_stored(runtime, campaign), _from_scratch(runtime, campaign))

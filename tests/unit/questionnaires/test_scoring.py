@@ -237,6 +237,9 @@ def test_incremental_tally_equals_from_scratch(indicator_id: str) -> None:
         right = right.add(s)
     assert left.merge(right) == scratch
     assert right.merge(left) == scratch
+    # Counted in one pass (a batch of completions), as the scoring job does.
+    assert Tally.of(scores) == scratch
+    assert Tally.of(scores[:4]).merge(Tally.of(scores[4:])) == scratch
 
     # A correction: remove an old score, add the new one.
     corrected = scratch.add(scores[0]).remove(scores[0])
