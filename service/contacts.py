@@ -7,10 +7,11 @@ organization's default region. A row that can't be used, and a number given twic
 their line number; if there is any, nothing is imported. People already on the campaign's list are
 skipped and reported, so uploading a longer version of a file adds only the new lines.
 
-Numbers are stored as a keyed hash plus, for channels we write to (SMS, WhatsApp), their encryption;
+Numbers are stored as a keyed hash plus, for the channel we write to (SMS), their encryption;
 names are personal data and stored encrypted too. Telegram contacts are known by their number's hash
 only (a bot can't write to a phone number): each gets a personal link token, and once they open
 ``https://t.me/<bot>?start=<token>`` their chat is linked to them and invitations can reach them.
+Nobody is invited by WhatsApp (:func:`whatsapp_refusal`): people start WhatsApp conversations themselves.
 """
 
 from __future__ import annotations
@@ -41,11 +42,12 @@ from service.phones import InvalidPhoneNumber, normalize_phone
 from service.respondents import REACHABLE_CHANNELS
 from service.runtime import Runtime
 from service.telegram_links import TOKEN_BYTES
-from service.texts import N_
+from service.texts import N_, Text
 
 COLUMNS = ("phone", "language", "name", "reference")
 LANGUAGES = ("fr", "nl", "en")
-INVITABLE_CHANNELS = ("sms", "whatsapp", "telegram")
+INVITABLE_CHANNELS = ("sms", "telegram")
+"""Channels we may write to first. Not WhatsApp: see :func:`whatsapp_refusal`."""
 PHONE_IDENTITY = "phone"
 """The identity channel of a Telegram contact's number: recognised by its hash, never written to."""
 MAX_ROWS = 100_000
@@ -102,6 +104,18 @@ class _Row:
     reference: str | None
 
 
+def whatsapp_refusal() -> Text:
+    """Why nobody is invited by WhatsApp, in one line for the CLI, the API and the staff pages.
+
+    Twilio refuses a free-form WhatsApp message outside the 24 hours after the person's last message to us
+    (error 63016) unless it is a template Meta approved, and vises sends no templates.
+    """
+    return N_(
+        "invitations can't go out by WhatsApp: WhatsApp only lets us answer people who wrote in the last "
+        "24 hours, so WhatsApp campaigns are answered by people who send the keyword first"
+    )
+
+
 def identity_channel(channel: str) -> str:
     """The identity a contact of ``channel`` is known by: their number on SMS/WhatsApp, its hash for Telegram."""
     return PHONE_IDENTITY if channel == "telegram" else channel
@@ -120,6 +134,8 @@ def import_contacts(
     All or nothing: with any problem, the report lists them and nothing is written. Otherwise the
     contacts are added to ``session`` (flushed, not committed: the caller commits).
     """
+    if channel == "whatsapp":
+        raise ContactListError(whatsapp_refusal())
     if channel not in INVITABLE_CHANNELS:
         raise ContactListError(
             N_(

@@ -68,6 +68,9 @@ BACKOFF_SECONDS = (30, 120, 600, 1800)
 RATE_WAIT_SECONDS = 120.0
 CHANNEL_RETRY = timedelta(minutes=15)
 UNCONFIRMED = "unconfirmed"
+WHATSAPP_WINDOW_CLOSED = "63016"
+"""Twilio's refusal of a free-form WhatsApp message more than 24 hours after the person's last one: that
+message can never go out (so no retry), but nothing is wrong with the person, who may write again."""
 _DONE = frozenset(
     {
         OutboundStatus.SENT,
@@ -389,8 +392,10 @@ def _refused(
         return Delivery(Outcome.WAITING)
     contact = session.get(Contact, message.contact_id) if message.contact_id else None
     code = (exc.code or ("refused" if exc.permanent else "transient"))[:32]
-    log.info("message %s: %s refusal (%s)", message_id, "permanent" if exc.permanent else "transient", code)
-    if exc.permanent:
+    window_closed = code == WHATSAPP_WINDOW_CLOSED
+    permanent = exc.permanent or window_closed
+    log.info("message %s: %s refusal (%s)", message_id, "permanent" if permanent else "transient", code)
+    if permanent:
         if exc.opted_out and message.campaign_id is not None:
             organization_id = session.scalar(
                 select(Campaign.organization_id).where(Campaign.id == message.campaign_id)
@@ -401,7 +406,7 @@ def _refused(
             if contact is not None:
                 contact.status = ContactStatus.OPTED_OUT
                 contact.error_code = code
-        return _fail(message, contact, code, now)
+        return _fail(message, None if window_closed else contact, code, now)
     if not can_reconcile and exc.retry_after is None:
         # Telegram: without a retry_after the Bot API may have sent it; at most once.
         mark_sent(session, message, provider_id=None, now=now, error_code=UNCONFIRMED)

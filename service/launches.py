@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from service.campaigns import is_accepting
-from service.contacts import INVITABLE_CHANNELS
+from service.contacts import INVITABLE_CHANNELS, whatsapp_refusal
 from service.dispatch import JobSpec, enqueue_once
 from service.models import (
     STATUS_RANK,
@@ -75,6 +75,8 @@ def request_launch(
 ) -> Launch:
     """Record a launch of ``campaign`` on ``channel``; enqueue :data:`LAUNCH_JOB` with its id after commit."""
     now = now or utcnow()
+    if channel == "whatsapp":
+        raise LaunchError(whatsapp_refusal())
     if channel not in INVITABLE_CHANNELS:
         raise LaunchError(
             N_(

@@ -19,10 +19,16 @@ finished, refused, opted out, or whose conversation expired, and never on a camp
 running. Planning is derived from the stored invitation, reminders and conversations, so it is the same
 after any restart; each reminder is a row unique per contact and number, so planning twice (two
 workers, a retry) never creates a second one.
+
+On WhatsApp, a reminder goes out only while the person's last message to us is less than 24 hours old:
+outside that window Twilio refuses free-form messages (error 63016) and vises sends no templates. A
+reminder due outside it is skipped: its row is created already canceled (``whatsapp_window``), so it
+counts as that contact's reminder *n* and is never planned again.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -30,22 +36,26 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
 from service.models import (
+    STATUS_RANK,
     Campaign,
     CampaignStatus,
     Contact,
     ContactStatus,
     Conversation,
     ConversationStatus,
+    InboundMessage,
     MessageKind,
     OutboundMessage,
     OutboundStatus,
 )
 from service.outbound import NewMessage, insert_messages
 from service.texts import N_
+
+log = logging.getLogger(__name__)
 
 DEFAULT_HOURS = (9, 19)
 DEFAULT_TIMEZONE = "Europe/Brussels"
@@ -54,6 +64,11 @@ MAX_DAYS = 60
 _KNOWN_KEYS = frozenset({"after_days", "max", "hours", "timezone"})
 _BATCH = 1000
 _REACHED = (OutboundStatus.SENT, OutboundStatus.DELIVERED)
+WHATSAPP = "whatsapp"
+WHATSAPP_WINDOW = timedelta(hours=24)
+"""How long after a person's last WhatsApp message we may still write to them without a template."""
+OUTSIDE_WHATSAPP_WINDOW = "whatsapp_window"
+"""The error code of a WhatsApp reminder skipped because the person last wrote too long ago."""
 
 
 class PolicyError(ValueError):
@@ -201,23 +216,28 @@ def plan_reminders(session: Session, campaign: Campaign, now: datetime) -> list[
             return created
         after = batch[-1].contact_id
         states = _conversation_states(session, campaign.id, [c.respondent_id for c in batch])
-        rows = []
+        heard = _last_whatsapp_messages(session, [c.respondent_id for c in batch if c.channel == WHATSAPP])
+        rows, skipped = [], []
         for candidate in batch:
             number = candidate.reminders + 1
             if not _is_due(policy, candidate, states.get(candidate.respondent_id), number, now):
                 continue
-            rows.append(
-                NewMessage(
-                    organization_id=campaign.organization_id,
-                    campaign_id=campaign.id,
-                    contact_id=candidate.contact_id,
-                    channel=candidate.channel,
-                    kind=MessageKind.REMINDER,
-                    sequence=number,
-                    language=candidate.language,
-                )
+            reminder = NewMessage(
+                organization_id=campaign.organization_id,
+                campaign_id=campaign.id,
+                contact_id=candidate.contact_id,
+                channel=candidate.channel,
+                kind=MessageKind.REMINDER,
+                sequence=number,
+                language=candidate.language,
             )
+            last = heard.get(candidate.respondent_id)
+            if candidate.channel == WHATSAPP and (last is None or now - last >= WHATSAPP_WINDOW):
+                skipped.append(reminder)
+            else:
+                rows.append(reminder)
         created.extend(insert_messages(session, rows, now=now))
+        _skip(session, campaign.id, insert_messages(session, skipped, now=now), now)
 
 
 def _candidates(
@@ -258,6 +278,40 @@ def _candidates(
         .limit(_BATCH)
     ).all()
     return [_Candidate(*row) for row in rows]
+
+
+def _last_whatsapp_messages(session: Session, respondent_ids: Sequence[int]) -> dict[int, datetime]:
+    """When each respondent last wrote to us on WhatsApp, in any conversation of their organization."""
+    if not respondent_ids:
+        return {}
+    rows = session.execute(
+        select(Conversation.respondent_id, func.max(InboundMessage.received_at))
+        .join(Conversation, Conversation.id == InboundMessage.conversation_id)
+        .where(InboundMessage.channel == WHATSAPP, Conversation.respondent_id.in_(respondent_ids))
+        .group_by(Conversation.respondent_id)
+    ).all()
+    return {int(row[0]): row[1] for row in rows}
+
+
+def _skip(session: Session, campaign_id: int, message_ids: Sequence[int], now: datetime) -> None:
+    """Mark reminders created for people outside WhatsApp's window as canceled: counted, never sent."""
+    if not message_ids:
+        return
+    session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.id.in_(message_ids))
+        .values(
+            status=OutboundStatus.CANCELED,
+            status_rank=STATUS_RANK[OutboundStatus.CANCELED],
+            error_code=OUTSIDE_WHATSAPP_WINDOW,
+            updated_at=now,
+        )
+    )
+    log.info(
+        "campaign %s: %d WhatsApp reminders skipped (last message over 24 hours ago)",
+        campaign_id,
+        len(message_ids),
+    )
 
 
 def _conversation_states(

@@ -23,7 +23,11 @@ from service.models import Launch, Organization, utcnow
     help="CSV with a header: phone,language and optionally name,reference.",
 )
 @click.option(
-    "--channel", required=True, type=click.Choice(["sms", "telegram", "whatsapp"]), help="How to invite them."
+    "--channel",
+    required=True,
+    # WhatsApp stays a choice so that asking for it gets the reason it is refused, not "invalid choice".
+    type=click.Choice(["sms", "telegram", "whatsapp"]),
+    help="How to invite them: sms or telegram (whatsapp is refused: people write the keyword first).",
 )
 @click.pass_context
 def invite(ctx: click.Context, code: str, contacts_file: Path, channel: str) -> None:

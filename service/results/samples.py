@@ -186,8 +186,9 @@ def store_conversation(
     return conversation
 
 
-INVITED_CHANNELS = ("sms", "telegram", "whatsapp")
-"""Channels on which the demo's respondents were invited (web respondents came through a link)."""
+INVITED_CHANNELS = ("sms", "telegram")
+"""Channels on which the demo's respondents were invited (web respondents came through a link, WhatsApp
+respondents by sending the keyword: WhatsApp lets a business write first only with approved templates)."""
 
 
 def invite(
