@@ -1,10 +1,14 @@
 """Reading a reply to a choice question: the number shown for a choice, or its label, or several of them.
 
-A choice is picked by its displayed number (see :func:`option_keys`), by its label, or by a whole-word
-prefix of its label of at least three letters (case and accents ignored), in the conversation's language
-first. Polite words around a reply ("2 merci", "oui svp") are ignored. Several choices of a multiple
-choice are separated by spaces, commas or words ("1 3", "1,3", "1 et 3", "1+3"). A reply that fits two
-choices is ambiguous and is asked again, never guessed.
+A choice is picked by its displayed number (see :func:`option_keys`), by its label, or by the start of
+its label, of at least three letters ("inchang" for "Inchangée", "un peu am" for "Un peu améliorée";
+case, accents and punctuation ignored), in the conversation's language first. Only the last typed word
+may be cut short, and only the label's start counts ("améliorée" names neither "Beaucoup améliorée" nor
+"Un peu améliorée"). An exact label wins over a longer label it begins ("Non" before "Non, jamais"); a
+number word that names a choice ("deux") is weighed only against whole words of the labels, so a label
+such as "Deuxième fois" doesn't make it ambiguous. Polite words around a reply ("2 merci", "oui svp") are
+ignored. Several choices of a multiple choice are separated by spaces, commas or words ("1 3", "1,3",
+"1 et 3", "1+3"). A reply that fits two choices is ambiguous and is asked again, never guessed.
 """
 
 from __future__ import annotations
@@ -68,24 +72,38 @@ def without_courtesies(typed: list[str]) -> list[str]:
     return typed
 
 
-def _label_matches(keyed: Sequence[tuple[str, Choice]], text: str, language: str) -> list[Choice]:
-    """Choices whose label is the reply, or else starts with its words (three letters at least).
+MIN_PREFIX_LETTERS: Final = 3
+"""Fewest letters (or digits) a reply needs to name a choice by the start of its label."""
+
+
+def _starts(label: list[str], typed: list[str], partial: bool) -> bool:
+    """Whether the label begins with the typed words; with ``partial`` the last one may be cut short."""
+    if not partial:
+        return label[: len(typed)] == typed
+    return " ".join(label).startswith(" ".join(typed))
+
+
+def _label_matches(
+    keyed: Sequence[tuple[str, Choice]], text: str, language: str, *, partial: bool = True
+) -> list[Choice]:
+    """Choices whose label is the reply, or else starts with it (three letters at least).
 
     Labels in the conversation's language are tried before the others, exact matches before prefixes.
+    Without ``partial``, a prefix must end on a whole word of the label ("beaucoup", not "beauc").
     """
     typed = without_courtesies(words(text))
     if not typed:
         return []
     everywhere = sorted({lang for _, c in keyed for lang in c.label})
     for prefix in (False, True):
-        if prefix and sum(len(w) for w in typed) < 3:
+        if prefix and sum(len(w) for w in typed) < MIN_PREFIX_LETTERS:
             break
         for languages in ([language], everywhere):
             found: list[Choice] = []
             for _, choice in keyed:
                 for lang in languages:
                     label = words(choice.label.get(lang, ""))
-                    hit = label[: len(typed)] == typed if prefix else label == typed
+                    hit = _starts(label, typed, partial) if prefix else label == typed
                     if hit and choice not in found:
                         found.append(choice)
             if found:
@@ -96,7 +114,9 @@ def _label_matches(keyed: Sequence[tuple[str, Choice]], text: str, language: str
 def _choice_from_labels(
     keyed: Sequence[tuple[str, Choice]], text: str, language: str, also: Choice | None = None
 ) -> Choice | ReplyError:
-    found = _label_matches(keyed, text, language)
+    # A number word naming a choice keeps its priority over a label it merely begins ("sept" and
+    # "Septembre"): only whole words of the labels can make it ambiguous.
+    found = _label_matches(keyed, text, language, partial=also is None)
     if also is not None and also not in found:
         found = [also, *found]
     if len(found) == 1:

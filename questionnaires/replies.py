@@ -2,10 +2,10 @@
 
 Accepted, whatever the conversation's language: the displayed number of a choice (see
 :func:`option_keys`), digits with stray spaces or punctuation, number words (0 to 20 in French, Dutch
-and English), yes/no words, a choice's label or a whole-word prefix of it of at least three letters
-(case and accents ignored), several numbers for a multiple choice ("1 3", "1,3", "1 et 3", "1+3"),
-decimals with a comma or a dot. Anything that fits two readings is ``ambiguous``, anything else
-``not_understood``; the respondent is asked again, nothing is stored.
+and English), yes/no words, a choice's label or an unambiguous start of it of at least three letters
+("inchang" for "Inchangée"; case and accents ignored), several numbers for a multiple choice ("1 3",
+"1,3", "1 et 3", "1+3"), decimals with a comma or a dot. Anything that fits two readings is
+``ambiguous``, anything else ``not_understood``; the respondent is asked again, nothing is stored.
 
 An optional question is skipped by an empty reply, a dash ("-") or a skip word (:data:`SKIP_WORDS`).
 

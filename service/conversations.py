@@ -17,10 +17,11 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bots.base import Inbound, Outgoing, outgoing_for_turn
 from questionnaires import engine
@@ -54,10 +55,10 @@ from service.models import (
 )
 from service.privacy import requests as privacy_requests
 from service.runtime import Runtime
+from service.scores import SCORING_JOB, offer_for_scoring
 
 log = logging.getLogger(__name__)
 
-SCORING_JOB = "workers.scoring.score_conversation"
 ENDED = frozenset({ConversationStatus.COMPLETED, ConversationStatus.REFUSED, ConversationStatus.EXPIRED})
 PAID_CHANNELS = frozenset({"sms", "whatsapp"})
 """Channels where every message we send is billed, and where a STOP must silence us."""
@@ -103,6 +104,16 @@ class _Context:
         return State.from_json(self.conversation.state)
 
 
+def cached_definition(runtime: Runtime, session: Session, version_id: int) -> Questionnaire:
+    """A questionnaire version's parsed definition, from the process's cache by version id (a version in
+    use never changes): the stored document is read and parsed once per process, not on every turn."""
+    cache = runtime.cache.setdefault("definitions", {})
+    parsed = cache.get(version_id)
+    if parsed is None:
+        parsed = cache[version_id] = definition(session.get_one(QuestionnaireVersion, version_id))
+    return parsed  # type: ignore[no-any-return]
+
+
 class ConversationService:
     """Handles inbound messages of every channel against the database (no Flask, no channel SDK)."""
 
@@ -124,7 +135,10 @@ class ConversationService:
                 log.info("retrying %s message after a concurrent insert", inbound.channel)
         for func, args, queue in step.jobs:
             try:
-                self.runtime.jobs.enqueue(func, *args, queue=queue)
+                if func == SCORING_JOB:
+                    offer_for_scoring(self.runtime, *args)
+                else:
+                    self.runtime.jobs.enqueue(func, *args, queue=queue)
             except Exception:
                 log.exception("could not enqueue %s; the sweep will redo it", func)
         return step.handled
@@ -139,6 +153,7 @@ class _Handler:
         self.inbound = inbound
         self.now = inbound.received_at
         self.digest = runtime.vault.digest(inbound.channel, inbound.address)
+        self.dialect = session.get_bind().dialect.name
         self.jobs: list[tuple[str, tuple[Any, ...], str]] = []
 
     # -- entry ---------------------------------------------------------------------------------------
@@ -147,19 +162,22 @@ class _Handler:
         keyword = self.inbound.command or (classify(self.inbound.text) if self.inbound.text else None)
         explicit = self._explicit_campaign(keyword)
         context = self._active_context(explicit)
-        inbound_id = self._claim(context.conversation.id if context else None)
-        if inbound_id is None:
+        claimed = self._claim(context.conversation.id if context else None)
+        if claimed is None:
             return _Step(Handled(Outgoing(language=self._language(context)), duplicate=True))
-        self.inbound_id = inbound_id
+        self.inbound_id, self.privacy_pending = claimed
 
         if keyword is not None and keyword.command in (Command.STOP, Command.START):
             handled = self._opt_command(keyword, context)
         elif (requested := self._privacy_request(keyword, context)) is not None:
             handled = requested
         elif explicit is not None and (context is None or context.campaign.id != explicit.id):
-            handled = self._start(explicit, reply=self._reply_after_start(keyword))
+            handled = self._start(explicit, reply=self._reply_after_start(keyword), keyword=keyword)
         elif context is None:
             handled = self._without_conversation(keyword)
+        elif explicit is None and self._names_a_campaign():
+            # A deep link or invitation link we don't know (``/start WRONGCODE``) is not an answer.
+            handled = self._continue(context, keyword, unknown_campaign=True)
         else:
             handled = self._continue(context, keyword)
         return _Step(handled, self.jobs)
@@ -181,6 +199,10 @@ class _Handler:
         if keyword is None and text and self.inbound.answer is None and _could_be_keyword(text):
             return campaign_rules.campaign_by_keyword(self.session, text)
         return None
+
+    def _names_a_campaign(self) -> bool:
+        """The message is only a campaign code or a personal link (no typed text that could be an answer)."""
+        return bool(self.inbound.campaign_code or self.inbound.link_token) and self.inbound.text is None
 
     def _link_contact(self, contact: Contact) -> None:
         """A person opened their personal Telegram link: their chat becomes an identity of the contact's respondent.
@@ -219,11 +241,17 @@ class _Handler:
     def _active_context(self, explicit: Campaign | None) -> _Context | None:
         """The sender's conversation in progress (in ``explicit`` if given), locked for this transaction."""
         query = (
-            select(Conversation, Campaign, Organization, QuestionnaireVersion)
-            .join(Identity, Identity.id == Conversation.identity_id)
+            select(Conversation, Campaign, Organization)
+            # The respondent's condition is implied (a conversation's identity is one of its respondent's)
+            # but lets PostgreSQL reach the conversations through their respondent_id index instead of
+            # reading every conversation in progress: conversations.identity_id has no index.
+            .join(
+                Identity,
+                (Identity.respondent_id == Conversation.respondent_id)
+                & (Identity.id == Conversation.identity_id),
+            )
             .join(Campaign, Campaign.id == Conversation.campaign_id)
             .join(Organization, Organization.id == Campaign.organization_id)
-            .join(QuestionnaireVersion, QuestionnaireVersion.id == Campaign.questionnaire_version_id)
             .where(
                 Identity.channel == self.inbound.channel,
                 Identity.digest == self.digest,
@@ -232,40 +260,45 @@ class _Handler:
             .order_by(Conversation.updated_at.desc())
             .limit(1)
             .with_for_update(of=Conversation)
-            # The definition comes from the process's cache (by version id): not the document on every turn.
-            .options(defer(QuestionnaireVersion.document))
         )
         if explicit is not None:
             query = query.where(Conversation.campaign_id == explicit.id)
         row = self.session.execute(query).first()
         if row is None:
             return None
-        conversation, campaign, organization, version = row
-        return _Context(conversation, campaign, organization, self._definition(version))
+        conversation, campaign, organization = row
+        return _Context(
+            conversation, campaign, organization, self._definition(campaign.questionnaire_version_id)
+        )
 
-    def _definition(self, version: QuestionnaireVersion) -> Questionnaire:
-        cache = self.runtime.cache.setdefault("definitions", {})
-        parsed = cache.get(version.id)
-        if parsed is None:
-            parsed = cache[version.id] = definition(version)
-        return parsed  # type: ignore[no-any-return]
+    def _definition(self, version_id: int) -> Questionnaire:
+        return cached_definition(self.runtime, self.session, version_id)
 
-    def _claim(self, conversation_id: int | None) -> int | None:
-        """Record the inbound message; ``None`` when it was already recorded (a redelivery)."""
-        values = {
-            "channel": self.inbound.channel,
-            "external_id": self.inbound.external_id[:128],
-            "conversation_id": conversation_id,
-            "received_at": self.now,
+    def _claim(self, conversation_id: int | None) -> tuple[int, bool] | None:
+        """Record the inbound message; ``None`` when it was already recorded (a redelivery).
+
+        Also says whether the sender has a privacy request waiting for its confirmation: the statement
+        runs after the conversation's lock is taken, so it sees what :meth:`ChannelRequests.pending`
+        would see, without a round trip of its own on every turn.
+        """
+        asks_privacy = self.inbound.channel in privacy_requests.CHANNELS
+        folded = asks_privacy and self.dialect == "postgresql"
+        parameters = {
+            "m_channel": self.inbound.channel,
+            "m_external_id": self.inbound.external_id[:128],
+            "m_conversation_id": conversation_id,
+            "m_received_at": self.now,
+            "p_digest": self.digest,
+            "p_since": self.now - privacy_requests.CONFIRM_WINDOW,
         }
-        dialect = self.session.get_bind().dialect.name
-        statement: Any
-        if dialect == "postgresql":
-            statement = postgresql.insert(InboundMessage).values(**values).on_conflict_do_nothing()
-        else:
-            statement = sqlite.insert(InboundMessage).values(**values).on_conflict_do_nothing()
-        inserted = self.session.scalar(statement.returning(InboundMessage.id))
-        return int(inserted) if inserted is not None else None
+        row = self.session.execute(_claim_statement(self.dialect, with_privacy=folded), parameters).first()
+        if row is None:
+            return None
+        if folded or not asks_privacy:
+            return int(row[0]), bool(folded and row[1])
+        # SQLite writes RETURNING's column names without their tables, which makes the subquery's ambiguous.
+        waiting = self.session.scalar(_pending_statement(), parameters)
+        return int(row[0]), bool(waiting)
 
     def _last_language(self) -> str | None:
         """The language of this sender's latest conversation, to answer them outside one in that language."""
@@ -315,6 +348,10 @@ class _Handler:
         """SUPPRIMER or MES DONNEES (and their confirmation), by :mod:`service.privacy.requests`; else None."""
         if self.inbound.channel not in privacy_requests.CHANNELS:
             return None
+        kind = privacy_requests.kind_of(keyword)
+        # Most turns: no request keyword, and none waiting for a confirmation (as the claim found).
+        if kind is None and not self.privacy_pending:
+            return None
         requests = privacy_requests.ChannelRequests(
             self.session,
             self.runtime.vault,
@@ -323,7 +360,6 @@ class _Handler:
             self.now,
             instance_path=self.runtime.settings.instance_path,
         )
-        kind = privacy_requests.kind_of(keyword)
         if kind is None and not requests.pending():
             return None
         language = self._language(context, (keyword.language if keyword else None) or self._last_language())
@@ -399,18 +435,24 @@ class _Handler:
             return LanguageReply(keyword.language)
         return None
 
-    def _start(self, campaign: Campaign | None, *, reply: Reply | None) -> Handled:
+    def _start(
+        self,
+        campaign: Campaign | None,
+        *,
+        reply: Reply | None,
+        keyword: Keyword | None = None,
+        continuing_in: str | None = None,
+    ) -> Handled:
         language = self._language(None)
         if campaign is None:
             return Handled(Outgoing(language=language, texts=(message("unknown_keyword", language),)))
         organization = self.session.get_one(Organization, campaign.organization_id)
-        version = self.session.get_one(
-            QuestionnaireVersion,
-            campaign.questionnaire_version_id,
-            options=[defer(QuestionnaireVersion.document)],
+        questionnaire = self._definition(campaign.questionnaire_version_id)
+        language = (
+            continuing_in
+            if continuing_in in questionnaire.languages
+            else self._starting_language(campaign, questionnaire)
         )
-        questionnaire = self._definition(version)
-        language = self._starting_language(campaign, questionnaire)
         if not campaign_rules.is_accepting(campaign, self.now):
             key = "campaign_closed" if campaign.status == "closed" else "campaign_not_open"
             return Handled(Outgoing(language=language, texts=(message(key, language),)))
@@ -432,8 +474,13 @@ class _Handler:
             .with_for_update()
         )
         if previous is not None and previous.status == ConversationStatus.IN_PROGRESS:
+            # The conversation of this person, reached through another identity (a web browser the
+            # conversation moved away from): the message is read as in any conversation in progress,
+            # "back" and language switches included.
             context = _Context(previous, campaign, organization, questionnaire)
-            return self._continue(context, None) if reply is not None else self._resend(context)
+            if reply is not None or self.inbound.back:
+                return self._continue(context, keyword)
+            return self._resend(context)
         # An expired conversation, or one left by STOP (the person has since sent START), may start again.
         if (
             previous is not None
@@ -489,7 +536,9 @@ class _Handler:
 
     # -- continuing --------------------------------------------------------------------------------------
 
-    def _continue(self, context: _Context, keyword: Keyword | None) -> Handled:
+    def _continue(
+        self, context: _Context, keyword: Keyword | None, *, unknown_campaign: bool = False
+    ) -> Handled:
         if not campaign_rules.is_accepting(context.campaign, self.now):
             language = context.conversation.language
             key = "campaign_closed" if context.campaign.status == "closed" else "campaign_paused"
@@ -497,6 +546,8 @@ class _Handler:
                 Outgoing(language=language, texts=(message(key, language),)),
                 conversation_id=context.conversation.id,
             )
+        if unknown_campaign:
+            return self._resend(context, lead=(message("unknown_keyword", context.conversation.language),))
         if keyword is not None:
             command = keyword.command
             if command is Command.HELP:
@@ -525,7 +576,8 @@ class _Handler:
         context.conversation.expired_at = self.now
         context.conversation.partial = True
         self.session.flush()
-        return self._start(context.campaign, reply=None)
+        # The new attempt goes on in the language the person was answering in, not the campaign's default.
+        return self._start(context.campaign, reply=None, continuing_in=language)
 
     def _resend(self, context: _Context, lead: tuple[str, ...] = ()) -> Handled:
         prompt = engine.current_prompt(context.questionnaire, context.state, variables=context.variables)
@@ -573,34 +625,47 @@ class _Handler:
     # -- writing -----------------------------------------------------------------------------------------
 
     def _apply(self, context: _Context, before: State, turn: Turn) -> None:
+        """Write the turn: the conversation's new state in one UPDATE, with the answer (one statement on
+        PostgreSQL), as Core statements: the ORM's flush cost more than the statements themselves."""
         conversation = context.conversation
         state = turn.state
-        conversation.state = state.to_json()
-        conversation.language = state.language
-        conversation.current_question = state.current
-        conversation.updated_at = self.now
+        values: dict[str, Any] = {
+            "state": state.to_json(),
+            "language": state.language,
+            "current_question": state.current,
+            "updated_at": self.now,
+            "status": conversation.status,
+            "completed_at": conversation.completed_at,
+            "expired_at": conversation.expired_at,
+            "partial": conversation.partial,
+        }
+        if turn.outcome is Outcome.COMPLETED:
+            values.update(status=ConversationStatus.COMPLETED, completed_at=self.now)
+            self.jobs.append((SCORING_JOB, (conversation.id, conversation.campaign_id), "scoring"))
+        elif turn.outcome is Outcome.REFUSED:
+            values.update(status=ConversationStatus.REFUSED)
+        elif turn.outcome is Outcome.EXPIRED:
+            values.update(status=ConversationStatus.EXPIRED, expired_at=self.now, partial=True)
         if before.stage is Stage.CONSENT and state.stage in (Stage.ASKING, Stage.COMPLETED, Stage.REFUSED):
             self._record_consent(context, given=state.stage is not Stage.REFUSED)
+        parameters = {f"c_{name}": value for name, value in values.items()}
+        parameters["c_id"] = conversation.id
         if turn.answer is not None:
-            self._store_answer(context, *turn.answer)
+            parameters.update(self._answer_parameters(context, *turn.answer))
+        if turn.answer is not None and self.dialect != "postgresql":
+            self.session.execute(_answer_upsert(self.dialect), parameters)
+        self.session.execute(
+            _conversation_update(self.dialect, with_answer=turn.answer is not None), parameters
+        )
         if turn.removed:
-            for answer in self.session.scalars(
-                select(Answer).where(
-                    Answer.conversation_id == conversation.id, Answer.question_id.in_(turn.removed)
+            self.session.execute(
+                delete(_ANSWERS).where(
+                    _ANSWERS.c.conversation_id == conversation.id, _ANSWERS.c.question_id.in_(turn.removed)
                 )
-            ):
-                self.session.delete(answer)
-        if turn.outcome is Outcome.COMPLETED:
-            conversation.status = ConversationStatus.COMPLETED
-            conversation.completed_at = self.now
-            self.jobs.append((SCORING_JOB, (conversation.id,), "scoring"))
-        elif turn.outcome is Outcome.REFUSED:
-            conversation.status = ConversationStatus.REFUSED
-        elif turn.outcome is Outcome.EXPIRED:
-            conversation.status = ConversationStatus.EXPIRED
-            conversation.expired_at = self.now
-            conversation.partial = True
-        self.session.flush()
+            )
+        # The object in hand now matches the row: nothing for a later flush to write again.
+        for name, value in values.items():
+            set_committed_value(conversation, name, value)
 
     def _record_consent(self, context: _Context, *, given: bool) -> None:
         consent = context.questionnaire.consent
@@ -618,25 +683,21 @@ class _Handler:
                 recorded_at=self.now,
             )
         )
+        self.session.flush()
 
-    def _store_answer(self, context: _Context, question_id: str, value: AnswerValue) -> None:
-        stored = list(value) if isinstance(value, tuple) else value
+    def _answer_parameters(self, context: _Context, question_id: str, value: AnswerValue) -> dict[str, Any]:
+        """The parameters of :func:`_answer_upsert`."""
         question = context.questionnaire.question(question_id)
-        # One upsert, not a SELECT then an INSERT or UPDATE: a round trip less on every answering turn
-        # (measured in bench/turns). A correction replaces the answer and counts a revision.
-        self.session.execute(
-            _answer_upsert(self.session.get_bind().dialect.name),
-            {
-                "conversation_id": context.conversation.id,
-                "question_id": question_id,
-                "value": stored,
-                "is_free_text": question.type is QuestionType.TEXT,
-                "inbound_message_id": self.inbound_id,
-                "channel": self.inbound.channel,
-                "revision": 1,
-                "answered_at": self.now,
-            },
-        )
+        return {
+            "a_conversation_id": context.conversation.id,
+            "a_question_id": question_id,
+            "a_value": list(value) if isinstance(value, tuple) else value,
+            "a_is_free_text": question.type is QuestionType.TEXT,
+            "a_inbound_message_id": self.inbound_id,
+            "a_channel": self.inbound.channel,
+            "a_revision": 1,
+            "a_answered_at": self.now,
+        }
 
     def _handled(self, context: _Context, turn: Turn, *, lead: tuple[str, ...] = ()) -> Handled:
         return Handled(
@@ -649,22 +710,97 @@ class _Handler:
         )
 
 
+# The hot statements of a turn are Core statements on the tables, built once per dialect and run with
+# parameters: building them (``excluded``, an EXISTS) on every turn, and the ORM's bulk paths, cost more
+# CPU than the round trips they save.
+_ANSWERS: Table = Answer.__table__  # type: ignore[assignment]
+_CONVERSATIONS: Table = Conversation.__table__  # type: ignore[assignment]
+_INBOUND: Table = InboundMessage.__table__  # type: ignore[assignment]
+_TURN_COLUMNS = (
+    "state",
+    "language",
+    "current_question",
+    "updated_at",
+    "status",
+    "completed_at",
+    "expired_at",
+    "partial",
+)
+"""The conversation's columns a turn writes (all of them every time: one statement to cache)."""
+
+
+def _insert(dialect: str) -> Any:
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+@functools.cache
+def _claim_statement(dialect: str, *, with_privacy: bool) -> Any:
+    """INSERT the inbound message unless it is already there, RETURNING its id (and, on the channels where
+    one can ask by message, whether a privacy request waits for this sender's confirmation)."""
+    statement = (
+        _insert(dialect)(_INBOUND)
+        .values(
+            {
+                name: bindparam(f"m_{name}")
+                for name in ("channel", "external_id", "conversation_id", "received_at")
+            }
+        )
+        .on_conflict_do_nothing()
+    )
+    if not with_privacy:
+        return statement.returning(_INBOUND.c.id)
+    waiting = privacy_requests.pending_exists(
+        bindparam("m_channel"), bindparam("p_digest"), bindparam("p_since")
+    )
+    return statement.returning(_INBOUND.c.id, waiting)
+
+
+@functools.cache
+def _pending_statement() -> Any:
+    return select(
+        privacy_requests.pending_exists(bindparam("m_channel"), bindparam("p_digest"), bindparam("p_since"))
+    )
+
+
 @functools.cache
 def _answer_upsert(dialect: str) -> Any:
-    """INSERT an answer, or replace the current one (a correction), in one statement; built once per dialect
-    (building ``excluded`` on every turn cost more CPU than the statement saved)."""
-    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(Answer)
+    """INSERT an answer, or replace the current one (a correction, which counts a revision): one statement,
+    not a SELECT then an INSERT or UPDATE."""
+    names = (
+        "conversation_id",
+        "question_id",
+        "value",
+        "is_free_text",
+        "inbound_message_id",
+        "channel",
+        "revision",
+        "answered_at",
+    )
+    statement = _insert(dialect)(_ANSWERS).values({name: bindparam(f"a_{name}") for name in names})
     return statement.on_conflict_do_update(
-        index_elements=[Answer.conversation_id, Answer.question_id],
+        index_elements=[_ANSWERS.c.conversation_id, _ANSWERS.c.question_id],
         set_={
             "value": statement.excluded.value,
             "inbound_message_id": statement.excluded.inbound_message_id,
             "channel": statement.excluded.channel,
-            "revision": Answer.revision + 1,
+            "revision": _ANSWERS.c.revision + 1,
             "answered_at": statement.excluded.answered_at,
         },
     )
+
+
+@functools.cache
+def _conversation_update(dialect: str, *, with_answer: bool) -> Any:
+    """UPDATE the conversation after a turn; on PostgreSQL the answer's upsert rides along as a
+    data-modifying WITH (run once, whether or not the UPDATE reads it): one round trip for both."""
+    statement = (
+        update(_CONVERSATIONS)
+        .where(_CONVERSATIONS.c.id == bindparam("c_id"))
+        .values({name: bindparam(f"c_{name}") for name in _TURN_COLUMNS})
+    )
+    if with_answer and dialect == "postgresql":
+        statement = statement.add_cte(_answer_upsert(dialect).cte("stored_answer"))
+    return statement
 
 
 def _could_be_keyword(text: str) -> bool:

@@ -52,15 +52,13 @@ from questionnaires.model import Questionnaire
 from service import respondents
 from service.campaigns import CODE_ALPHABET, CODE_LENGTH
 from service.channels import sender_for
-from service.conversations import ConversationService
-from service.definitions import definition
+from service.conversations import ConversationService, cached_definition
 from service.models import (
     Campaign,
     Conversation,
     ConversationStatus,
     Identity,
     InboundMessage,
-    QuestionnaireVersion,
 )
 from service.runtime import Runtime
 
@@ -195,10 +193,16 @@ class TelegramUpdates:
     def _active(self, address: str) -> _Active | None:
         with self.runtime.transaction() as session:
             row = session.execute(
-                select(Conversation.current_question, Conversation.language, QuestionnaireVersion)
-                .join(Identity, Identity.id == Conversation.identity_id)
+                select(
+                    Conversation.current_question, Conversation.language, Campaign.questionnaire_version_id
+                )
+                # The respondent's condition is implied; it lets PostgreSQL use conversations' respondent index.
+                .join(
+                    Identity,
+                    (Identity.respondent_id == Conversation.respondent_id)
+                    & (Identity.id == Conversation.identity_id),
+                )
                 .join(Campaign, Campaign.id == Conversation.campaign_id)
-                .join(QuestionnaireVersion, QuestionnaireVersion.id == Campaign.questionnaire_version_id)
                 .where(
                     Identity.channel == CHANNEL,
                     Identity.digest == self._digest(address),
@@ -209,8 +213,8 @@ class TelegramUpdates:
             ).first()
             if row is None:
                 return None
-            current, language, version = row
-            return _Active(definition(version), current, language)
+            current, language, version_id = row
+            return _Active(cached_definition(self.runtime, session, version_id), current, language)
 
     def _opted_out_somewhere(self, address: str) -> bool:
         digest = self._digest(address)

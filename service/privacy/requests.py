@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import BindParameter, ColumnElement, Exists, exists, select
 from sqlalchemy.orm import Session
 
 from questionnaires.keywords import Command, Keyword
@@ -69,6 +69,36 @@ def kind_of(keyword: Keyword | None) -> Kind | None:
     return KIND_OF_COMMAND.get(keyword.command) if keyword is not None else None
 
 
+def _pending_criteria(
+    channel: str | BindParameter[str],
+    digest: str | BindParameter[str],
+    since: datetime | BindParameter[datetime],
+) -> tuple[ColumnElement[bool], ...]:
+    pseudonyms = (
+        select(Respondent.pseudonym)
+        .join(Identity, Identity.respondent_id == Respondent.id)
+        .where(Identity.channel == channel, Identity.digest == digest)
+    )
+    return (
+        PrivacyRequest.status == Status.UNCONFIRMED,
+        PrivacyRequest.source == "respondent",
+        PrivacyRequest.channel == channel,
+        PrivacyRequest.created_at >= since,
+        PrivacyRequest.respondent_pseudonym.in_(pseudonyms),
+    )
+
+
+def pending_exists(
+    channel: BindParameter[str], digest: BindParameter[str], since: BindParameter[datetime]
+) -> Exists:
+    """Whether :meth:`ChannelRequests.pending` would find anything (``since``: now minus :data:`CONFIRM_WINDOW`).
+
+    For the conversation service to fold into a statement it sends anyway, so that the turns of the
+    great majority of senders, who have no request waiting, don't pay a round trip for it.
+    """
+    return exists().where(*_pending_criteria(channel, digest, since))
+
+
 @dataclass(frozen=True, slots=True)
 class ChannelReply:
     """What to send back on the channel; ``resume``: the conversation in progress goes on after it."""
@@ -95,21 +125,10 @@ class ChannelRequests:
     def pending(self) -> list[PrivacyRequest]:
         """Unconfirmed requests of this sender still inside the window, newest first."""
         if self._pending is None:
-            pseudonyms = (
-                select(Respondent.pseudonym)
-                .join(Identity, Identity.respondent_id == Respondent.id)
-                .where(Identity.channel == self.channel, Identity.digest == self.digest)
-            )
             self._pending = list(
                 self.session.scalars(
                     select(PrivacyRequest)
-                    .where(
-                        PrivacyRequest.status == Status.UNCONFIRMED,
-                        PrivacyRequest.source == "respondent",
-                        PrivacyRequest.channel == self.channel,
-                        PrivacyRequest.created_at >= self.now - CONFIRM_WINDOW,
-                        PrivacyRequest.respondent_pseudonym.in_(pseudonyms),
-                    )
+                    .where(*_pending_criteria(self.channel, self.digest, self.now - CONFIRM_WINDOW))
                     .order_by(PrivacyRequest.created_at.desc(), PrivacyRequest.id.desc())
                     .with_for_update()
                 )

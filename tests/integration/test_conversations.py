@@ -11,8 +11,11 @@ import pytest
 from sqlalchemy import func, select
 
 from bots.base import Inbound
+from questionnaires.keywords import Command, Keyword
 from questionnaires.loader import load_text
+from questionnaires.messages import message
 from questionnaires.turns import AnswerReply
+from service import respondents
 from service.accounts import create_organization
 from service.campaigns import change_status, create_campaign
 from service.conversations import ConversationService
@@ -165,6 +168,63 @@ def test_the_web_form_starts_with_the_consent_answer(runtime: Runtime, campaign:
     )
     assert handled.outgoing.language == "nl"
     assert handled.outgoing.prompt is not None and handled.outgoing.prompt.question_id == "mood"
+
+
+def test_an_unknown_campaign_code_during_a_conversation_resends_the_question(
+    runtime: Runtime, campaign: Campaign
+) -> None:
+    service = ConversationService(runtime)
+
+    def telegram(**fields: Any) -> Inbound:
+        return Inbound(
+            channel="telegram", address="5001", external_id=f"tg-{next(_ids)}", received_at=NOW, **fields
+        )
+
+    service.handle(telegram(campaign_code=campaign.code, language_hint="nl"))
+    service.handle(telegram(text="ja"))
+    for opening in (telegram(campaign_code="WRONGCOD"), telegram(link_token="x" * 32)):
+        handled = service.handle(opening)
+        assert handled.outgoing.texts == (message("unknown_keyword", "nl"),)
+        assert handled.outgoing.prompt is not None and handled.outgoing.prompt.question_id == "mood"
+        assert not handled.stored_answer
+    assert service.handle(telegram(text="1")).stored_answer
+    with runtime.transaction() as session:
+        assert dict(session.execute(select(Answer.question_id, Answer.value)).all()) == {"mood": "1"}
+
+
+def test_back_and_language_switches_reach_a_conversation_through_another_browser(
+    runtime: Runtime, campaign: Campaign
+) -> None:
+    service = ConversationService(runtime)
+
+    def web(address: str, **fields: Any) -> Inbound:
+        return Inbound(
+            channel="web",
+            address=address,
+            external_id=f"sub-{next(_ids)}",
+            received_at=NOW,
+            campaign_code=campaign.code,
+            **fields,
+        )
+
+    service.handle(web("browser-1", answer=AnswerReply("__consent__", "yes"), language_hint="fr"))
+    assert service.handle(web("browser-1", answer=AnswerReply("mood", "1"))).stored_answer
+    # The same person on a second browser (as a resume code makes it): another identity of their respondent,
+    # while the conversation still points at the first one.
+    with runtime.transaction() as session:
+        respondent_id = session.scalars(select(Conversation.respondent_id)).one()
+        respondents.identity_for(
+            session, runtime.vault, campaign.organization_id, "web", "browser-2", respondent_id=respondent_id
+        )
+    switched = service.handle(web("browser-2", command=Keyword(Command.LANGUAGE, "en")))
+    assert switched.outgoing.language == "en"
+    assert switched.outgoing.prompt is not None and switched.outgoing.prompt.question_id == "score"
+    assert switched.outgoing.texts == (message("language_switched", "en"),)
+    back = service.handle(web("browser-2", back=True))
+    assert back.outgoing.prompt is not None and back.outgoing.prompt.question_id == "mood"
+    with runtime.transaction() as session:
+        assert session.scalars(select(Conversation.language)).one() == "en"
+        assert dict(session.execute(select(Answer.question_id, Answer.value)).all()) == {"mood": "1"}
 
 
 def test_a_closed_campaign_says_so(runtime: Runtime, campaign: Campaign) -> None:

@@ -626,6 +626,36 @@ def test_acknowledge_becomes_yes_no_and_range_becomes_scale(tmp_path: Path) -> N
     ]
 
 
+def test_a_decimal_becomes_a_number_question_that_reads_decimal_commas(tmp_path: Path) -> None:
+    path = write_xlsform(
+        tmp_path / "weight.xlsx",
+        survey=[
+            ("type", "name", *TRILINGUAL, "constraint"),
+            ("decimal", "weight", "Votre poids (kg) ?", "Uw gewicht (kg)?", "Your weight (kg)?", ". > 0 and . <= 300"),
+        ],
+        settings=[("version", "default_language"), ("1", "French (fr)")],
+    )  # fmt: skip
+
+    result = imported(path)
+
+    assert problems_of(result) == [CONSENT_WARNING]
+    assert questions_of(result)["weight"] == {
+        "id": "weight",
+        "type": "number",
+        "text": trilingual("Votre poids (kg) ?", "Uw gewicht (kg)?", "Your weight (kg)?"),
+        "required": False,
+        "constraint": ". > 0 and . <= 300",
+    }
+    definition = load_document(result.document)
+    now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    turn = advance(definition, start(definition, "fr", now).state, TextReply("oui"), now)
+    refused = advance(definition, turn.state, TextReply("0"), now)
+    assert refused.outcome is Outcome.REASK
+    done = advance(definition, refused.state, TextReply("72,5"), now)
+    assert done.outcome is Outcome.COMPLETED
+    assert dict(done.state.answers) == {"weight": 72.5}
+
+
 def test_what_pyxform_rejects_becomes_a_problem_not_a_traceback(tmp_path: Path) -> None:
     path = write_xlsform(
         tmp_path / "broken.xlsx",
