@@ -21,6 +21,32 @@ from service.definitions import definition, register_shipped
 from service.runtime import Runtime
 
 QUESTIONNAIRE = "beneficiaries"
+CONTACT_PHONE = "+3247{:07d}"
+"""The phone number of the n-th contact :func:`contacts` loads (the 0th is the one all share without distinct phones)."""
+RESPONDENT_PHONE = "+3249{:07d}"
+"""The phone number of simulated SMS respondent n (``bench.turns``)."""
+FIRST_CHAT_ID = 5_000_000_000
+"""The Telegram chat id of simulated respondent 0 (``bench.turns``); respondent n has this plus n."""
+TURN_OFFSETS = (0, 1_000_000, 2_000_000)
+"""Where ``bench.turns`` numbers each load of a round (baseline, SMS, Telegram); a round adds ``TURN_ROUND``."""
+TURN_ROUND = 100_000
+FREE_TEXT = "Réponse libre "
+"""How every free-text answer :func:`completed_conversations` stores begins (the conversation id follows)."""
+
+
+def personal_values(count: int, rounds: int = 1) -> list[str]:
+    """The numbers, chat ids and free text the benchmarks store or send, for a log scan that must find none.
+
+    ``count`` contacts (or respondents per load) and ``rounds`` concurrencies of ``bench.turns``. The free
+    text is given by its stem, so a logged answer is found whatever its conversation.
+    """
+    values = [CONTACT_PHONE.format(index) for index in range(count)]
+    for round_ in range(rounds):
+        for offset in TURN_OFFSETS:
+            start = round_ * TURN_ROUND + offset
+            values += [RESPONDENT_PHONE.format(start + n) for n in range(count)]
+            values += [str(FIRST_CHAT_ID + start + n) for n in range(count)]
+    return [*values, FREE_TEXT.strip()]
 
 
 @dataclass(frozen=True)
@@ -68,7 +94,7 @@ def contacts(
 ) -> None:
     """``count`` pending contacts of ``target`` on ``channel``: respondents, identities (hash and ciphertext)."""
     vault = runtime.vault
-    shared = vault.encrypt("+32470000000")
+    shared = vault.encrypt(CONTACT_PHONE.format(0))
     identities = []
     now = datetime.now(UTC)
     with runtime.engine.begin() as connection:
@@ -82,7 +108,7 @@ def contacts(
         ).scalars()
         respondent_ids = sorted(first)
     for index, respondent_id in enumerate(respondent_ids):
-        phone = f"+3247{index:07d}"
+        phone = CONTACT_PHONE.format(index)
         identities.append(
             (
                 target.organization_id,
@@ -121,7 +147,7 @@ def _answer_sql(questionnaire: Questionnaire) -> list[tuple[str, str, bool]]:
             continue
         kind = question.type
         if kind is QuestionType.TEXT:
-            value, free = "to_jsonb('Réponse libre ' || c.id::text)", True
+            value, free = f"to_jsonb('{FREE_TEXT}' || c.id::text)", True
         elif kind is QuestionType.YES_NO:
             value, free = "to_jsonb(CASE WHEN c.id % 3 = 0 THEN 'no' ELSE 'yes' END)", False
         elif kind is QuestionType.MULTIPLE_CHOICE and question.choices:

@@ -45,6 +45,8 @@ POSTGRES_ADMIN = os.environ.get(
 LOCK_KEY = "vises-bench:running"
 """Set while a benchmark owns Redis database 7 (it flushes it at start and end): one at a time."""
 REDIS_BASE = os.environ.get("VISES_BENCH_REDIS_URL", "redis://127.0.0.1:6379")
+LOGS_ENV = "VISES_BENCH_LOGS"
+"""Names a folder the processes' ``*.log`` files are copied into when a stack ends (the smoke test scans them)."""
 
 TWILIO_SID = "AC" + "b3" * 16
 TWILIO_TOKEN = "bench-twilio-auth-token-0123456789"
@@ -213,10 +215,26 @@ class Stack:
     def _remove_folder(self) -> None:
         import shutil
 
+        self.copy_logs()
         if os.environ.get("VISES_BENCH_KEEP_LOGS"):
             print(f"[{self.name}] logs kept in {self.folder}")
             return
         shutil.rmtree(self.folder, ignore_errors=True)
+
+    def copy_logs(self) -> list[Path]:
+        """Copy the processes' logs into a folder of ``LOGS_ENV`` (if set), for a test to scan for personal data.
+
+        Called once every process has stopped, before the stack's own folder is removed; the copy's folder
+        is named after the benchmark and the stack's folder, so several stacks of one run don't collide.
+        """
+        root = os.environ.get(LOGS_ENV)
+        if not root:
+            return []
+        import shutil
+
+        target = Path(root) / f"{self.name}-{self.folder.name}"
+        target.mkdir(parents=True, exist_ok=True)
+        return [Path(shutil.copy2(log, target / log.name)) for log in sorted(self.folder.glob("*.log"))]
 
     def _stop_all(self) -> None:
         for process in reversed(self.processes):

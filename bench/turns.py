@@ -72,7 +72,7 @@ def _sms(stack: Stack, path: str, phone: str, body: str) -> Request:
 
 def sms_script(stack: Stack, keyword: str, offset: int, path: str = SMS_PATH) -> Any:
     def script(number: int) -> Iterator[Request]:
-        phone = f"+3249{offset + number:07d}"
+        phone = data.RESPONDENT_PHONE.format(offset + number)
         for body in [keyword, *ANSWERS]:
             yield _sms(stack, path, phone, body)
 
@@ -81,7 +81,7 @@ def sms_script(stack: Stack, keyword: str, offset: int, path: str = SMS_PATH) ->
 
 def telegram_script(code: str, offset: int) -> Any:
     def script(number: int) -> Iterator[Request]:
-        chat_id = 5_000_000_000 + offset + number
+        chat_id = data.FIRST_CHAT_ID + offset + number
         user = {"id": chat_id, "is_bot": False, "first_name": "Bench", "language_code": "fr"}
         chat = {"id": chat_id, "first_name": "Bench", "type": "private"}
         start = f"/start {code}"

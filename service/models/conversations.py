@@ -29,6 +29,8 @@ class Conversation(Base):
         # Exports read a campaign's conversations in id order, a page at a time.
         Index("ix_conversations_campaign_id", "campaign_id", "id"),
         Index("ix_conversations_unscored", "status", "scored_at"),
+        # Every turn finds the sender's conversation in progress by identity; erasure finds them all.
+        Index("ix_conversations_identity_status", "identity_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)

@@ -1,8 +1,9 @@
 """Each benchmark script runs end to end at a tiny size and leaves nothing running (not a timing test).
 
 The figures are not checked: on a shared machine they mean nothing at this size. What is checked is that
-each script starts its stack, measures, writes its JSON with the fields the report reads, and stops
-every process it started.
+each script starts its stack, measures, writes its JSON with the fields the report reads, stops every
+process it started, and that no log of those processes (nor the script's own output) carries a phone
+number, chat id or free-text answer of the benchmark's respondents (``tests/bench/logs.py``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import pytest
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from bench.stack import LOGS_ENV
+from tests.bench.logs import PER_SERIES, scan_copies
 from tests.support.databases import postgres_admin_url, services_required
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,8 +56,11 @@ def results(tmp_path: Path) -> Path:
         shutil.copytree(kept, folder)
 
 
-def _run(*args: str, timeout: float = 600) -> dict[str, Any]:
-    env = {**os.environ, **_services()}
+def _run(logs: Path, *args: str, timeout: float = 600) -> dict[str, Any]:
+    """Run a benchmark, its processes' logs copied into ``logs/<name>``, and fail if any carries personal data."""
+    name = args[0].removeprefix("bench.")
+    kept = logs / name
+    env = {**os.environ, **_services(), LOGS_ENV: str(kept)}
     done = subprocess.run(
         [sys.executable, "-m", *args],
         cwd=ROOT,
@@ -65,7 +71,9 @@ def _run(*args: str, timeout: float = 600) -> dict[str, Any]:
         check=False,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    name = args[0].removeprefix("bench.")
+    kept.mkdir(parents=True, exist_ok=True)
+    (kept / "script.log").write_text(done.stdout + done.stderr, encoding="utf-8")
+    scan_copies(kept)
     return json.loads((ROOT / "bench" / "results" / f"{name}.json").read_text())  # type: ignore[no-any-return]
 
 
@@ -83,25 +91,39 @@ def _no_leftovers() -> None:
 
 
 @pytest.mark.timeout(1800)
-def test_every_benchmark_runs_at_a_tiny_size(results: Path) -> None:
-    turns = _run("bench.turns", "--concurrency", "5", "--duration", "2", "--warmup", "1")
+def test_every_benchmark_runs_at_a_tiny_size(results: Path, tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    turns = _run(logs, "bench.turns", "--concurrency", "5", "--duration", "2", "--warmup", "1")
     assert turns["runs"][0]["baseline"]["requests"] > 0
     assert turns["runs"][0]["sms"]["errors"] == 0
     assert turns["stored"]["answers"] > 0
-    launch = _run("bench.launch", "--contacts", "300")
+    _within_registered_series(turns)
+    launch = _run(logs, "bench.launch", "--contacts", "300")
     assert launch["launch"]["jobs"] == 300
-    delivery = _run("bench.delivery", "--messages", "100", "--limited", "20", "--mps", "10")
+    delivery = _run(logs, "bench.delivery", "--messages", "100", "--limited", "20", "--mps", "10")
     assert delivery["delivery"]["rows"] == {"sent": 100}
     assert delivery["rate_limit"]["messages"] == 20
-    scoring = _run("bench.scoring", "--conversations", "100", "--limit", "120")
+    scoring = _run(logs, "bench.scoring", "--conversations", "100", "--limit", "120")
     assert scoring["scoring"]["scored"] == 100
-    page = _run("bench.results", "--conversations", "200", "--repeat", "1")
+    page = _run(logs, "bench.results", "--conversations", "200", "--repeat", "1")
     assert page["export"]["rows"] == 200
-    memory = _run("bench.memory")
+    memory = _run(logs, "bench.memory")
     assert memory["gunicorn_worker"]["after_rss_mib"] > 0
     assert memory["rq_worker"]["after_rss_mib"] > 0
     _run_report()
     _no_leftovers()
+    kept = {log.name for log in logs.rglob("*.log")}
+    assert {"script.log", "fakes.log", "web.log", "worker0.log", "child.log"} <= kept
+
+
+def _within_registered_series(turns: dict[str, Any]) -> None:
+    """Each load of bench.turns numbered fewer respondents than the scan registered (the contacts are 300)."""
+    messages = turns["settings"]["messages_per_conversation"]
+    for run in turns["runs"]:
+        for name in ("baseline", "sms", "telegram"):
+            sent = sum(run[name]["statuses"].values())
+            # A respondent sends all its messages unless one fails or time runs out (one per connection).
+            assert sent // messages + run[name]["errors"] + run["concurrency"] < PER_SERIES
 
 
 def _run_report() -> None:

@@ -23,7 +23,8 @@ national (``0470123456``, ``0470 12 34 56``) and as its bare national significan
 Processes a test starts (``tests.support.processes.start_vises``) log to files, through production's
 logging set-up: each file is :func:`follow`-ed, read when its process stops and after every test, and
 its lines are scanned like the in-process records. Production scrubs ``+``/``00`` numbers there into
-``[phone]``: a scrubbed number is a leak too, since code logged it.
+``[phone]``: a scrubbed number is a leak too, since code logged it. Logs copied once their processes
+ended (the benchmarks': their stack deletes its own folder) are added whole with :func:`include`.
 
 The test marked ``log_scan`` (``tests/integration/privacy/test_log_scan.py``) is moved to the very end
 of the run and fails, naming the logger and the value, if any line carries any of it.
@@ -31,6 +32,7 @@ of the run and fails, naming the logger and the value, if any line carries any o
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Iterable, Iterator
@@ -59,21 +61,22 @@ SCRUBBED = "[phone]"
 """What production's ``RedactPhoneNumbers`` leaves of a number in a process's log."""
 
 
-def number_forms(address: str) -> set[str]:
+@functools.cache  # parsing is slow (~0.2 ms): each of thousands of registered numbers is parsed once a session
+def number_forms(address: str) -> frozenset[str]:
     """The digits of every way ``address`` may be written: E.164 without "+", with "00", national, bare."""
     digits = address.removeprefix("whatsapp:").removeprefix("+")
     if not digits.isdigit():
-        return set()
+        return frozenset()
     forms = {digits}
     if address.removeprefix("whatsapp:").startswith("+"):
         forms.add("00" + digits)
         try:
             parsed = phonenumbers.parse("+" + digits)
         except phonenumbers.NumberParseException:
-            return forms
+            return frozenset(forms)
         national = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
         forms |= {"".join(GROUP.findall(national)), phonenumbers.national_significant_number(parsed)}
-    return {form for form in forms if len(form) >= 5}
+    return frozenset(form for form in forms if len(form) >= 5)
 
 
 @dataclass
@@ -194,6 +197,18 @@ def follow(path: Path) -> None:
 def collect(path: Path) -> None:
     """Read what a stopped process wrote to its followed log file, up to its last byte."""
     SCAN.collect(path, final=True)
+
+
+def include(*paths: Path) -> None:
+    """Add whole log files of processes that ended before the test could follow them (a benchmark's copies)."""
+    for path in paths:
+        SCAN.followed.setdefault(path, 0)
+    SCAN.collect(*paths, final=True)
+
+
+def ours(*numbers: str) -> None:
+    """Register sender numbers of the service a test configured itself (no settings of a runtime tell them)."""
+    SCAN.service_numbers.update(numbers)
 
 
 def assert_no_personal_data_in(*logs: Path, runtime: Any = None, fakes: Iterable[Any] = ()) -> None:
