@@ -29,6 +29,12 @@ class Action(enum.StrEnum):
     """A page of free-text answers was shown (results)."""
     EXPORT = "export"
     """A campaign's rows were exported (CSV/XLSX, web, API or command line)."""
+    EXPORT_DOWNLOAD = "export_download"
+    """A finished export's file was downloaded (staff page or API)."""
+    READ_RESPONSES = "read_responses"
+    """A page of answers was read through the API (its size, never its content)."""
+    TELEGRAM_LINKS_EXPORT = "telegram_links_export"
+    """The CSV of a campaign's Telegram personal links (with contact names) was downloaded."""
     CONSENT_LEDGER_EXPORT = "consent_ledger_export"
     ACCESS = "privacy_access"
     """A person's data was given to them (on their channel, or as a file for staff to hand over)."""
@@ -42,6 +48,8 @@ class Action(enum.StrEnum):
     """Staff entered an opt-out for a person who asked by other means."""
     PRIVACY_SETTINGS = "privacy_settings"
     """An owner changed the retention periods or the erasure mode."""
+    FEDERATION_NAMING = "federation_naming"
+    """An owner let the organization's federations show its name next to its results, or withdrew that."""
 
 
 def record(

@@ -115,9 +115,8 @@ def create_campaign(
     if baseline_campaign_id is not None:
         baseline = session.get(Campaign, baseline_campaign_id)
         if baseline is None or baseline.organization_id != organization.id:
-            raise CampaignError(
-                N_("the baseline campaign must be one of this organization's"), "baseline_campaign_id"
-            )
+            raise CampaignError(N_("the baseline campaign must be one of this organization's"), "baseline")
+        check_baseline(session, baseline, version)
     campaign = Campaign(
         organization_id=organization.id,
         questionnaire_version_id=version.id,
@@ -139,6 +138,65 @@ def create_campaign(
     session.add(campaign)
     session.flush()
     return campaign
+
+
+def baseline_by_code(session: Session, organization_id: int, code: str) -> Campaign:
+    """The organization's campaign with this code, to follow up; another organization's reads as unknown."""
+    wanted = code.strip().upper()
+    found = session.scalar(
+        select(Campaign).where(Campaign.code == wanted, Campaign.organization_id == organization_id)
+    )
+    if found is None:
+        raise CampaignError(
+            N_("no campaign of this organization has the code %(code)s", code=wanted), "baseline"
+        )
+    return found
+
+
+def check_baseline(
+    session: Session, baseline: Campaign, version: QuestionnaireVersion, follow_up: Campaign | None = None
+) -> None:
+    """Refuse a baseline that the before/after comparison could not use: another questionnaire, or a loop."""
+    if follow_up is not None and baseline.id == follow_up.id:
+        raise CampaignError(N_("a campaign cannot be its own baseline"), "baseline")
+    if baseline.questionnaire_version.questionnaire_key != version.questionnaire_key:
+        raise CampaignError(
+            N_(
+                "the baseline campaign %(code)s asks another questionnaire (%(questionnaire)s): "
+                "before and after are compared on the same questionnaire",
+                code=baseline.code,
+                questionnaire=baseline.questionnaire_version.questionnaire_key,
+            ),
+            "baseline",
+        )
+    if follow_up is None:
+        return
+    seen = {baseline.id}
+    earlier = baseline.baseline_campaign_id
+    while earlier is not None and earlier not in seen:
+        if earlier == follow_up.id:
+            raise CampaignError(
+                N_(
+                    "the campaign %(code)s already follows this one: a baseline comes before its follow-ups",
+                    code=baseline.code,
+                ),
+                "baseline",
+            )
+        seen.add(earlier)
+        earlier = session.scalar(select(Campaign.baseline_campaign_id).where(Campaign.id == earlier))
+
+
+def set_baseline(session: Session, campaign: Campaign, baseline_code: str | None) -> Campaign | None:
+    """Link ``campaign`` to the earlier campaign it follows up (or unlink it when ``baseline_code`` is empty)."""
+    if not baseline_code:
+        campaign.baseline_campaign_id = None
+        session.flush()
+        return None
+    baseline = baseline_by_code(session, campaign.organization_id, baseline_code)
+    check_baseline(session, baseline, campaign.questionnaire_version, campaign)
+    campaign.baseline_campaign_id = baseline.id
+    session.flush()
+    return baseline
 
 
 def _free_code(session: Session) -> str:

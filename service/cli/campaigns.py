@@ -10,7 +10,14 @@ import click
 from questionnaires.loader import load_file
 from questionnaires.problems import DefinitionError
 from service.accounts import AccountError, organization_by_slug
-from service.campaigns import CampaignError, campaign_by_code, change_status, create_campaign, links
+from service.campaigns import (
+    CampaignError,
+    baseline_by_code,
+    campaign_by_code,
+    change_status,
+    create_campaign,
+    links,
+)
 from service.cli.base import get_runtime
 from service.definitions import VersionConflict, register_shipped, register_version
 from service.migrate import upgrade
@@ -35,6 +42,12 @@ def campaign() -> None:
 @click.option("--name", help="Campaign name (default: the questionnaire's title).")
 @click.option("--language", type=click.Choice(["fr", "nl", "en"]), help="Default language.")
 @click.option("--allow-restart", is_flag=True, help="Let respondents answer again from the start.")
+@click.option(
+    "--baseline",
+    "baseline_code",
+    metavar="CODE",
+    help="Code of this organization's earlier campaign (same questionnaire) that this one follows up.",
+)
 @click.pass_context
 def campaign_create(
     ctx: click.Context,
@@ -45,6 +58,7 @@ def campaign_create(
     name: str | None,
     language: str | None,
     allow_restart: bool,
+    baseline_code: str | None,
 ) -> None:
     """Create a draft campaign and print its code and links as JSON."""
     runtime = get_runtime(ctx)
@@ -52,6 +66,7 @@ def campaign_create(
     try:
         with runtime.transaction() as session:
             organization = organization_by_slug(session, org_slug)
+            baseline = baseline_by_code(session, organization.id, baseline_code) if baseline_code else None
             path = Path(questionnaire_ref)
             if path.suffix in {".yaml", ".yml"} or path.exists():
                 version = register_version(session, organization, load_file(path), source="yaml")
@@ -71,6 +86,7 @@ def campaign_create(
                 sms_keyword=keyword,
                 default_language=language,
                 allow_restart=allow_restart,
+                baseline_campaign_id=baseline.id if baseline else None,
             )
             found = links(runtime.settings, created)
             payload = {
@@ -81,6 +97,7 @@ def campaign_create(
                 "channels": created.channels,
                 "web_url": found.web_url,
                 "sms_keyword": found.sms_keyword,
+                "baseline": baseline.code if baseline else None,
             }
             if found.telegram_link:
                 payload["telegram_link"] = found.telegram_link

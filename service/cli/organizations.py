@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import click
+from sqlalchemy.orm import Session
 
 from service.accounts import AccountError, create_organization, create_user, organization_by_slug
+from service.audit import Action, record
 from service.cli.base import get_runtime
 from service.migrate import upgrade
-from service.models import OrganizationKind, Role
+from service.models import Organization, OrganizationKind, Role
 from service.passwords import WeakPassword
 
 
@@ -32,6 +34,11 @@ def org() -> None:
     show_default=True,
     help="Default region for phone numbers without a country code.",
 )
+@click.option(
+    "--share-name",
+    is_flag=True,
+    help="Let its federations show its name next to its results (otherwise: “Member A”…).",
+)
 @click.pass_context
 def org_create(
     ctx: click.Context,
@@ -42,6 +49,7 @@ def org_create(
     kind: str,
     language: str,
     region: str,
+    share_name: bool,
 ) -> None:
     """Create an organization."""
     runtime = get_runtime(ctx)
@@ -58,9 +66,48 @@ def org_create(
                 default_language=language,
                 default_region=region,
             )
+            if share_name:
+                _set_naming(session, organization, True)
             click.echo(f"created {organization.kind} {organization.slug} ({organization.name})")
     except AccountError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+@org.command("naming")
+@click.argument("slug")
+@click.option(
+    "--share/--hide",
+    "share",
+    required=True,
+    help="Show the organization's name to its federations next to its results, or a label such as “Member A”.",
+)
+@click.pass_context
+def org_naming(ctx: click.Context, slug: str, share: bool) -> None:
+    """Choose whether an organization's federations see its name next to its results."""
+    runtime = get_runtime(ctx)
+    upgrade(runtime.engine)
+    try:
+        with runtime.transaction() as session:
+            organization = organization_by_slug(session, slug)
+            _set_naming(session, organization, share)
+            shown = "shown" if share else "hidden"
+            click.echo(f"{organization.slug}: name {shown} in federation results")
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _set_naming(session: Session, organization: Organization, share: bool) -> None:
+    before = organization.share_name_with_federations
+    organization.share_name_with_federations = share
+    if before != share:
+        record(
+            session,
+            organization.id,
+            Action.FEDERATION_NAMING,
+            target_type="organization",
+            target_id=organization.slug,
+            details={"before": before, "after": share},
+        )
 
 
 @click.group()

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from questionnaires.loader import shipped_definitions
 from questionnaires.validation import validate_document
 from service.campaign_stats import CampaignCounts, campaign_counts
-from service.campaigns import CampaignError, change_status, create_campaign, links
+from service.campaigns import CampaignError, baseline_by_code, change_status, create_campaign, links
 from service.definitions import VersionConflict, register_shipped, register_version
 from service.models import Campaign
 from service.reminders import PolicyError, validate_policy
@@ -33,7 +33,24 @@ def _utc(moment: datetime | None) -> datetime | None:
     return moment.astimezone(UTC) if moment is not None else None
 
 
-def campaign_data(campaign: Campaign, counts: CampaignCounts) -> dict[str, Any]:
+def baseline_codes(campaigns: list[Campaign]) -> dict[int, str]:
+    """Campaign id → the code of the baseline it follows up, for those that have one (same organization only)."""
+    wanted = {c.baseline_campaign_id for c in campaigns if c.baseline_campaign_id is not None}
+    if not wanted:
+        return {}
+    found = dict(
+        db()
+        .execute(
+            select(Campaign.id, Campaign.code).where(
+                Campaign.id.in_(wanted), Campaign.organization_id == campaigns[0].organization_id
+            )
+        )
+        .all()
+    )
+    return {c.id: found[c.baseline_campaign_id] for c in campaigns if c.baseline_campaign_id in found}
+
+
+def campaign_data(campaign: Campaign, counts: CampaignCounts, baseline: str | None = None) -> dict[str, Any]:
     version = campaign.questionnaire_version
     return {
         "code": campaign.code,
@@ -56,6 +73,7 @@ def campaign_data(campaign: Campaign, counts: CampaignCounts) -> dict[str, Any]:
         "created_at": _utc(campaign.created_at),
         "started_at": _utc(campaign.started_at),
         "closed_at": _utc(campaign.closed_at),
+        "baseline": baseline,
         "links": links(runtime().settings, campaign),
         "counts": counts,
     }
@@ -63,7 +81,8 @@ def campaign_data(campaign: Campaign, counts: CampaignCounts) -> dict[str, Any]:
 
 def _one(campaign: Campaign, status: int = 200) -> ResponseReturnValue:
     counts = campaign_counts(db(), [campaign.id])[campaign.id]
-    return dump(CampaignSchema(), campaign_data(campaign, counts), status)
+    baseline = baseline_codes([campaign]).get(campaign.id)
+    return dump(CampaignSchema(), campaign_data(campaign, counts, baseline), status)
 
 
 @bp.get("/campaigns")
@@ -77,7 +96,11 @@ def list_campaigns() -> ResponseReturnValue:
         )
     )
     counts = campaign_counts(session, [c.id for c in campaigns])
-    return dump(CampaignListSchema(), {"items": [campaign_data(c, counts[c.id]) for c in campaigns]})
+    baselines = baseline_codes(campaigns)
+    return dump(
+        CampaignListSchema(),
+        {"items": [campaign_data(c, counts[c.id], baselines.get(c.id)) for c in campaigns]},
+    )
 
 
 @bp.post("/campaigns")
@@ -89,6 +112,12 @@ def create() -> ResponseReturnValue:
         fail(422, "the request is not valid", {"reminder_policy": [str(exc)]})
     session = db()
     organization = api_organization()
+    baseline = None
+    if data["baseline"] is not None:
+        try:
+            baseline = baseline_by_code(session, organization.id, data["baseline"])
+        except CampaignError as exc:
+            fail(422, "the request is not valid", {"baseline": [str(exc)]})
     if data["questionnaire"] is not None:
         if data["questionnaire"] not in shipped_definitions():
             fail(
@@ -127,6 +156,7 @@ def create() -> ResponseReturnValue:
             reminder_policy=policy,
             idle_limit_hours=data["idle_limit_hours"],
             transliterate_sms=data["transliterate_sms"],
+            baseline_campaign_id=baseline.id if baseline is not None else None,
         )
     except CampaignError as exc:
         session.rollback()

@@ -104,6 +104,11 @@ def build_spec(server_url: str) -> dict[str, Any]:
             "post": {
                 "operationId": "createCampaign",
                 "summary": "Create a draft campaign from a shipped questionnaire or a definition",
+                "description": (
+                    "With `baseline`, the new campaign follows up an earlier one of the same organization "
+                    "and questionnaire. An unknown code, a code of another organization, or a campaign "
+                    "on another questionnaire is refused with 422 and `errors.baseline`."
+                ),
                 "tags": ["campaigns"],
                 "requestBody": {"required": True, "content": {_JSON: {"schema": "CampaignCreate"}}},
                 "responses": {"201": _body("Campaign", "The new draft."), **_errors(400, 401, 409, 422)},

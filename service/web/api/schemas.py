@@ -70,6 +70,12 @@ class CampaignSchema(Schema):
     created_at = fields.AwareDateTime(required=True)
     started_at = fields.AwareDateTime(allow_none=True)
     closed_at = fields.AwareDateTime(allow_none=True)
+    baseline = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Code of the earlier campaign this one follows up (before/after change), or null."
+        },
+    )
     links = fields.Nested(LinksSchema, required=True)
     counts = fields.Nested(CampaignCountsSchema, required=True)
 
@@ -101,6 +107,17 @@ class CampaignCreateSchema(Schema):
     transliterate_sms = fields.Boolean(load_default=False)
     reminder_policy = fields.Dict(load_default=dict)
     idle_limit_hours = fields.Integer(load_default=72, validate=validate.Range(min=1, max=24 * 90))
+    baseline = fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=16),
+        metadata={
+            "description": (
+                "Code of an earlier campaign of the same organization and questionnaire that this one "
+                "follows up (e.g. entry, then exit): its results then show the change for the people "
+                "who answered both."
+            )
+        },
+    )
 
     @validates_schema
     def _one_questionnaire(self, data: dict[str, Any], **_kwargs: Any) -> None:

@@ -1,4 +1,4 @@
-"""The campaign form: questionnaire, name, channels, dates, target, reminders, SMS keyword."""
+"""The campaign form: questionnaire, baseline, name, channels, dates, target, reminders, SMS keyword."""
 
 from __future__ import annotations
 
@@ -38,6 +38,14 @@ class CampaignForm(FlaskForm):  # type: ignore[misc]
         description=_l(
             "Our YAML format (.yaml) or an XLSForm (.xlsx, .xls). It is checked first: "
             "nothing is saved while it has errors."
+        ),
+    )
+    baseline = SelectField(
+        _l("Baseline campaign (optional)"),
+        validate_choice=False,  # checked against the organization's campaigns by the view, with a clear error
+        description=_l(
+            "An earlier campaign with the same questionnaire that this one follows up, for example at "
+            "entry, then at exit: the results then show the change for the people who answered both."
         ),
     )
     channels = CheckboxesField(_l("Channels"), validators=[DataRequired()])

@@ -11,7 +11,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 from wtforms import SelectChoice
 
 from questionnaires.loader import load_shipped, shipped_definitions
@@ -21,10 +21,12 @@ from service.campaign_preview import campaign_preview
 from service.campaign_stats import campaign_counts
 from service.campaigns import (
     CampaignError,
+    baseline_by_code,
     change_status,
     create_campaign,
     links,
     normalize_keyword,
+    set_baseline,
 )
 from service.definitions import VersionConflict, definition, register_shipped, register_version
 from service.models import Campaign, CampaignStatus, Organization, QuestionnaireVersion
@@ -110,9 +112,67 @@ def _channel_choices() -> list[SelectChoice]:
     return [SelectChoice(channel, str(CHANNEL_NAMES[channel])) for channel in channels]
 
 
-def _prepare(form: CampaignForm, session: Session, organization: Organization) -> None:
+def _campaign_dates(campaign: Campaign) -> str:
+    """When a campaign ran, as a baseline choice shows it: its first day, and its last when known."""
+    start = to_local(campaign.opens_at or campaign.started_at or campaign.created_at)
+    end = to_local(campaign.closes_at or campaign.closed_at)
+    if start is None:  # created_at always has a value; this only reassures the type checker
+        return ""
+    if end is None:
+        return str(_("from %(start)s", start=start.date().isoformat()))
+    return str(_("%(start)s to %(end)s", start=start.date().isoformat(), end=end.date().isoformat()))
+
+
+def _baseline_choices(
+    session: Session, organization: Organization, campaign: Campaign | None, draft: bool
+) -> list[SelectChoice]:
+    """The organization's campaigns a campaign may follow up, grouped by questionnaire (only its own once fixed)."""
+    query = (
+        select(Campaign)
+        .join(QuestionnaireVersion, QuestionnaireVersion.id == Campaign.questionnaire_version_id)
+        .options(contains_eager(Campaign.questionnaire_version))
+        .where(Campaign.organization_id == organization.id)
+        .order_by(QuestionnaireVersion.questionnaire_key, Campaign.created_at, Campaign.id)
+    )
+    if campaign is not None:
+        query = query.where(Campaign.id != campaign.id)
+        if not draft:
+            key = campaign.questionnaire_version.questionnaire_key
+            query = query.where(QuestionnaireVersion.questionnaire_key == key)
+    choices = [SelectChoice("", _("None"))]
+    groups: dict[str, str] = {}
+    for found in session.scalars(query):
+        version = found.questionnaire_version
+        group = groups.setdefault(
+            version.questionnaire_key, version.title.replace("{org}", organization.short_name)
+        )
+        label = _("%(name)s (%(dates)s)", name=found.name, dates=_campaign_dates(found))
+        choices.append(SelectChoice(found.code, label, optgroup=group))
+    return choices
+
+
+def _prepare(
+    form: CampaignForm,
+    session: Session,
+    organization: Organization,
+    campaign: Campaign | None = None,
+    draft: bool = True,
+) -> None:
     form.questionnaire.choices = _questionnaire_choices(session, organization)
     form.channels.choices = _channel_choices()
+    form.baseline.choices = _baseline_choices(session, organization, campaign, draft)
+
+
+def _chosen_baseline(form: CampaignForm, session: Session, organization: Organization) -> Campaign | None:
+    """The campaign picked as baseline; an unknown code (or another organization's) is the field's error."""
+    code = (form.baseline.data or "").strip()
+    if not code:
+        return None
+    try:
+        return baseline_by_code(session, organization.id, code)
+    except CampaignError as exc:
+        form.baseline.errors.append(sentence(exc))
+        return None
 
 
 def _resolve_version(
@@ -294,8 +354,15 @@ def new() -> ResponseReturnValue:
         policy = _reminder_policy(form)
         keyword = _check_keyword(form, session, None)
         dates_ok = _check_dates(form)
+        baseline = _chosen_baseline(form, session, organization)
         version = None
-        if valid and policy is not None and dates_ok and not form.sms_keyword.errors:
+        if (
+            valid
+            and policy is not None
+            and dates_ok
+            and not form.sms_keyword.errors
+            and not form.baseline.errors
+        ):
             version, problems, warnings = _resolve_version(form, session, organization)
         if version is not None and policy is not None:
             try:
@@ -313,6 +380,7 @@ def new() -> ResponseReturnValue:
                     reminder_policy=policy,
                     idle_limit_hours=form.idle_limit_hours.data,
                     transliterate_sms=bool(form.transliterate_sms.data),
+                    baseline_campaign_id=baseline.id if baseline is not None else None,
                     created_by_id=me.id,
                 )
             except CampaignError as exc:
@@ -349,9 +417,27 @@ def detail(code: str) -> ResponseReturnValue:
     session = db()
     counts = campaign_counts(session, [campaign.id])[campaign.id]
     questionnaire = definition(campaign.questionnaire_version)
+    baseline = None
+    if campaign.baseline_campaign_id is not None:
+        baseline = session.scalar(
+            select(Campaign).where(
+                Campaign.id == campaign.baseline_campaign_id,
+                Campaign.organization_id == campaign.organization_id,
+            )
+        )
+    follow_ups = session.scalars(
+        select(Campaign)
+        .where(
+            Campaign.baseline_campaign_id == campaign.id,
+            Campaign.organization_id == campaign.organization_id,
+        )
+        .order_by(Campaign.created_at, Campaign.id)
+    ).all()
     return render_template(
         "staff/campaigns/detail.html",
         campaign=campaign,
+        baseline=baseline,
+        follow_ups=follow_ups,
         counts=counts,
         questionnaire=questionnaire,
         links=links(runtime().settings, campaign),
@@ -378,6 +464,8 @@ def _fill_from(form: CampaignForm, campaign: Campaign) -> None:
     form.idle_limit_hours.data = campaign.idle_limit_hours
     form.sms_keyword.data = campaign.sms_keyword or ""
     form.transliterate_sms.data = campaign.transliterate_sms
+    baseline = db().get(Campaign, campaign.baseline_campaign_id) if campaign.baseline_campaign_id else None
+    form.baseline.data = baseline.code if baseline is not None else ""
     _fill_reminders(form, campaign.reminder_policy or {})
 
 
@@ -388,8 +476,8 @@ def edit(code: str) -> ResponseReturnValue:
     session = db()
     organization = staff().organization
     form = CampaignForm(obj=None)
-    _prepare(form, session, organization)
     draft = campaign.status == CampaignStatus.DRAFT
+    _prepare(form, session, organization, campaign, draft)
     if not draft:
         form.questionnaire.choices = [_current_choice(campaign)]
     if request.method == "GET":
@@ -432,6 +520,7 @@ def edit(code: str) -> ResponseReturnValue:
                         version=version,
                     ),
                 )
+                set_baseline(session, campaign, form.baseline.data or None)
             except CampaignError as exc:
                 session.rollback()
                 _service_error(form, exc)

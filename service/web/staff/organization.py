@@ -1,4 +1,4 @@
-"""The organization page: its staff (owners invite people and set roles) and its federation links."""
+"""The organization page: its staff (owners invite people and set roles), its federation links and naming."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from wtforms import EmailField, SelectChoice, SelectField, StringField
+from wtforms import BooleanField, EmailField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from service.accounts import AccountError, create_user
+from service.audit import Action, record
 from service.models import FederationMembership, Organization, Role, User
 from service.password_reset import make_token, reset_link
 from service.web.auth import login_required, requires, staff
@@ -38,6 +39,10 @@ class InviteForm(FlaskForm):  # type: ignore[misc]
     role = SelectField(
         _l("Role"), choices=[SelectChoice(role, ROLE_NAMES[role]) for role in ("viewer", "editor", "owner")]
     )
+
+
+class NamingForm(FlaskForm):  # type: ignore[misc]
+    share_name = BooleanField(_l("Show our name to our federations next to our results"))
 
 
 def _federations(session: Session, organization: Organization) -> list[Organization]:
@@ -85,6 +90,12 @@ def _invitation_link(user: User) -> str:
     return reset_link(settings, make_token(settings.secret_key, user, "invitation"), "invitation")
 
 
+def _naming_form(organization: Organization) -> NamingForm:
+    form = NamingForm(formdata=None)
+    form.share_name.data = organization.share_name_with_federations
+    return form
+
+
 @bp.get("")
 @login_required
 def overview() -> ResponseReturnValue:
@@ -102,6 +113,7 @@ def overview() -> ResponseReturnValue:
         members=_members(session, organization) if organization.is_federation else [],
         form=InviteForm(),
         invitation=None,
+        naming=_naming_form(organization),
     )
 
 
@@ -143,6 +155,7 @@ def invite() -> ResponseReturnValue:
             members=_members(session, organization) if organization.is_federation else [],
             form=form if invitation is None else InviteForm(formdata=None),
             invitation=invitation,
+            naming=_naming_form(organization),
         ),
         200 if invitation else 400,
     )
@@ -192,4 +205,36 @@ def change_user(user_id: int) -> ResponseReturnValue:
         flash(_("New invitation link for %(email)s: %(link)s", email=user.email, link=link), "success")
     else:
         abort(400)
+    return redirect(url_for("organization.overview"))
+
+
+@bp.post("/federation-naming")
+@requires("owner")
+def federation_naming() -> ResponseReturnValue:
+    """Let the federations name this organization next to its results (or go back to "Member A")."""
+    form = NamingForm()
+    if not form.validate_on_submit():
+        abort(400)
+    session = db()
+    organization = session.get_one(Organization, staff().organization_id)
+    before = organization.share_name_with_federations
+    after = bool(form.share_name.data)
+    if after != before:
+        organization.share_name_with_federations = after
+        record(
+            session,
+            organization.id,
+            Action.FEDERATION_NAMING,
+            user_id=staff().id,
+            target_type="organization",
+            target_id=organization.slug,
+            details={"before": before, "after": after},
+        )
+        session.commit()
+    flash(
+        _("Your federations now see your name next to your results.")
+        if after
+        else _("Your federations now see your results without your name."),
+        "success",
+    )
     return redirect(url_for("organization.overview"))
