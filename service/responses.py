@@ -1,4 +1,8 @@
-"""Answers of a campaign, page by page, for the API: by question id, never a phone number."""
+"""Answers of a campaign, page by page, for the API: by question id, never a phone number.
+
+Each page read is written to the audit trail ("read_responses": which campaign, how many rows, by which
+token), never with the answers themselves.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.models import Answer, Conversation, Respondent
+from service import audit
+from service.audit import Action
+from service.models import Answer, AuditEvent, Campaign, Conversation, Respondent
 
 
 class CursorError(ValueError):
@@ -85,3 +91,31 @@ def responses_page(
         for conversation, pseudonym in rows
     ]
     return page, (ids[-1] if more and ids else None)
+
+
+def record_read(
+    session: Session,
+    campaign: Campaign,
+    *,
+    rows: int,
+    after: int,
+    limit: int,
+    status: str | None,
+    token_id: int,
+) -> AuditEvent:
+    """The audit trail's "read_responses" event for one page: its place and size, never its content."""
+    return audit.record(
+        session,
+        campaign.organization_id,
+        Action.READ_RESPONSES,
+        target_type="campaign",
+        target_id=campaign.code,
+        details={
+            "rows": rows,
+            "after": after,
+            "limit": limit,
+            "status": status,
+            "via": "api",
+            "token": token_id,
+        },
+    )

@@ -9,7 +9,9 @@ or with Redis can be recomputed. Every few minutes the sweep offers:
 * messages left "sending" longer than the lease: their worker died during the provider call, and a
   check job reconciles them with the provider;
 * launches never finished: their job was lost with Redis, or their worker died part way (the launch is
-  idempotent: run again, it creates and queues only what is missing).
+  idempotent: run again, it creates and queues only what is missing);
+* exports left queued or running too long: their enqueue failed or their job was lost
+  (:func:`service.results.export_jobs.sweep_exports`; a build run twice is harmless).
 
 Messages are offered through stable job ids (:func:`service.outbound.send_job_id`), so those whose job is
 still waiting in RQ are left alone: a long backlog is never doubled.
@@ -36,6 +38,7 @@ from service.models import (
     OutboundStatus,
 )
 from service.outbound import dispatch
+from service.results.export_jobs import sweep_exports
 from service.runtime import Runtime
 from service.tuning import tuning
 
@@ -51,6 +54,7 @@ class SweepReport:
     sending: int
     checking: int
     launching: int = 0
+    exporting: int = 0
 
 
 def score_job_id(conversation_id: int) -> str:
@@ -64,9 +68,12 @@ def sweep(runtime: Runtime, now: datetime) -> SweepReport:
     launching = _unfinished_launches(runtime, now)
     sending = _pending(runtime, now, OutboundStatus.QUEUED, now - GRACE)
     checking = _pending(runtime, now, OutboundStatus.SENDING, now - lease)
+    exporting = sweep_exports(runtime, now)
     with runtime.transaction() as session:
         forget_stale_reports(session, now=now)
-    return SweepReport(scoring=scoring, sending=sending, checking=checking, launching=launching)
+    return SweepReport(
+        scoring=scoring, sending=sending, checking=checking, launching=launching, exporting=exporting
+    )
 
 
 def _unfinished_launches(runtime: Runtime, now: datetime) -> int:

@@ -7,6 +7,6 @@ from service.runtime import current_runtime
 
 
 def build_export(export_id: int) -> None:
-    """Build export ``export_id`` (queued by the staff page); its status and progress are kept on its row."""
+    """Build export ``export_id`` (queued by the staff page, the API or the sweep); its status is kept on its row."""
     runtime = current_runtime()
     build(runtime.sessions, runtime.settings.instance_path, export_id)

@@ -5,21 +5,31 @@ trail as "export" with who and how, never with the data. The staff page's export
 ``workers.exports.build_export`` into the instance folder's ``exports/``, their status and progress
 kept on their :class:`~service.models.Export` row; the file is written beside its final name and
 renamed when complete, so a half-written file is never offered.
+
+An export is enqueued under a stable job id (``export-<id>``), so the sweep (:func:`sweep_exports`) can
+offer again an export whose enqueue failed or whose job was lost with Redis or a killed worker, without
+doubling one whose job is still waiting or running. A build may still run twice (the sweep without
+Redis, or a race): each run writes its own partial file and renames it into place, and a run that fails
+after another finished leaves the finished export alone.
 """
 
 from __future__ import annotations
 
 import io
 import os
+import secrets
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from service import audit
 from service.audit import Action
 from service.definitions import definition
+from service.dispatch import JobSpec, enqueue_once
 from service.models import AuditEvent, Campaign, Export, Organization, utcnow
 from service.results import phrases
 from service.results.codebook import codebook_rows
@@ -34,6 +44,16 @@ from service.results.exports import (
     write_csv,
     write_xlsx,
 )
+from service.runtime import Runtime
+
+BUILD = JobSpec("workers.exports.build_export", queue="default", timeout=3600, retry_intervals=())
+"""An XLSX of 100,000 conversations takes a few minutes; a failed build is marked failed, not retried."""
+QUEUED_STALE_AFTER = timedelta(minutes=5)
+"""An export still queued after this was never enqueued, or its job was lost: the sweep offers it again."""
+RUNNING_STALE_AFTER = timedelta(minutes=15)
+"""An export still running after this is offered again unless its job is still live in RQ (without Redis,
+where liveness can't be known, a slow build may be started twice: harmless, only wasted work)."""
+SWEEP_BATCH = 500
 
 
 def export_campaign(
@@ -71,8 +91,12 @@ def record_export(
     codes: bool,
     via: str,
     user_id: int | None = None,
+    token_id: int | None = None,
 ) -> AuditEvent:
-    """The audit trail's "export" event: who exported which campaign, how; never the data itself."""
+    """The audit trail's "export" event: who (staff member or API token) exported which campaign, how."""
+    details: dict[str, Any] = {"format": fmt, "language": language, "codes": codes, "via": via}
+    if token_id is not None:
+        details["token"] = token_id
     return audit.record(
         session,
         campaign.organization_id,
@@ -80,7 +104,22 @@ def record_export(
         user_id=user_id,
         target_type="campaign",
         target_id=campaign.code,
-        details={"format": fmt, "language": language, "codes": codes, "via": via},
+        details=details,
+    )
+
+
+def record_download(
+    session: Session, export: Export, campaign_code: str, *, via: str, user_id: int | None = None, **more: Any
+) -> AuditEvent:
+    """The audit trail's "export_download" event: a finished export's file was handed out, to whom."""
+    return audit.record(
+        session,
+        export.organization_id,
+        Action.EXPORT_DOWNLOAD,
+        user_id=user_id,
+        target_type="campaign",
+        target_id=campaign_code,
+        details={"export": export.id, "format": export.format, "rows": export.rows, "via": via, **more},
     )
 
 
@@ -93,6 +132,7 @@ def request_export(
     codes: bool,
     user_id: int | None,
     via: str = "web",
+    token_id: int | None = None,
 ) -> Export:
     """A queued export, recorded in the audit trail; enqueue ``workers.exports.build_export`` after commit."""
     if fmt not in FORMATS:
@@ -110,8 +150,57 @@ def request_export(
     )
     session.add(export)
     session.flush()
-    record_export(session, campaign, fmt=fmt, language=language, codes=codes, via=via, user_id=user_id)
+    record_export(
+        session,
+        campaign,
+        fmt=fmt,
+        language=language,
+        codes=codes,
+        via=via,
+        user_id=user_id,
+        token_id=token_id,
+    )
     return export
+
+
+def export_job_id(export_id: int) -> str:
+    return f"export-{export_id}"
+
+
+def enqueue_export(runtime: Runtime, export_id: int) -> bool:
+    """Enqueue the build of a committed export unless its job is live already; True when enqueued."""
+    return enqueue_once(runtime, BUILD, [(export_job_id(export_id), (export_id,))]) > 0
+
+
+def sweep_exports(
+    runtime: Runtime,
+    now: datetime,
+    *,
+    queued_after: timedelta = QUEUED_STALE_AFTER,
+    running_after: timedelta = RUNNING_STALE_AFTER,
+) -> int:
+    """Offer again exports left queued or running too long (enqueue failed, job lost); returns how many."""
+    count, after = 0, 0
+    while True:
+        with runtime.transaction() as session:
+            ids = list(
+                session.scalars(
+                    select(Export.id)
+                    .where(
+                        or_(
+                            and_(Export.status == "queued", Export.created_at <= now - queued_after),
+                            and_(Export.status == "running", Export.created_at <= now - running_after),
+                        ),
+                        Export.id > after,
+                    )
+                    .order_by(Export.id)
+                    .limit(SWEEP_BATCH)
+                )
+            )
+        if not ids:
+            return count
+        after = ids[-1]
+        count += enqueue_once(runtime, BUILD, ((export_job_id(i), (i,)) for i in ids))
 
 
 def exports_folder(instance_path: Path) -> Path:
@@ -146,7 +235,8 @@ def build_export(sessions: sessionmaker[Session], instance_path: Path, export_id
     folder = exports_folder(instance_path)
     folder.mkdir(parents=True, exist_ok=True)
     final = folder / f"{export_id}-{code}.{fmt}"
-    partial = folder / f".{export_id}-{code}.{fmt}.part"
+    # Each run its own partial file: two runs of one export (a sweep and a late job) never mix their rows.
+    partial = folder / f".{export_id}-{code}.{fmt}.{secrets.token_hex(4)}.part"
     written = [0]
 
     def tick() -> None:
@@ -170,9 +260,10 @@ def build_export(sessions: sessionmaker[Session], instance_path: Path, export_id
         partial.unlink(missing_ok=True)
         with sessions.begin() as session:
             failed = session.get_one(Export, export_id)
-            failed.status = "failed"
-            failed.error = type(exc).__name__  # never the message: it could quote an answer
-            failed.finished_at = utcnow()
+            if failed.status != "done":  # another run of the same export finished: its file stands
+                failed.status = "failed"
+                failed.error = type(exc).__name__  # never the message: it could quote an answer
+                failed.finished_at = utcnow()
         raise
     with sessions.begin() as session:
         done = session.get_one(Export, export_id)

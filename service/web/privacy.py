@@ -111,6 +111,10 @@ ACTION_NAMES = {
     Action.RETENTION.value: _l("Retention period applied"),
     Action.KEY_ROTATION.value: _l("Encryption key rotated"),
     Action.PRIVACY_SETTINGS.value: _l("Changed the privacy settings"),
+    Action.EXPORT_DOWNLOAD.value: _l("Downloaded an export file"),
+    Action.READ_RESPONSES.value: _l("Read answers through the API"),
+    Action.TELEGRAM_LINKS_EXPORT.value: _l("Downloaded the Telegram links"),
+    Action.FEDERATION_NAMING.value: _l("Changed whether federations see our name"),
 }
 TARGET_NAMES = {
     "organization": _l("organization"),

@@ -12,6 +12,7 @@ from flask.typing import ResponseReturnValue
 
 from service.web.api import schemas
 from service.web.api.base import bp
+from service.web.api.openapi_exports import add_export_paths
 from service.web.database import runtime
 
 _JSON = "application/json"
@@ -219,47 +220,7 @@ def build_spec(server_url: str) -> dict[str, Any]:
             }
         },
     )
-    spec.path(
-        path="/campaigns/{code}/export",
-        operations={
-            "get": {
-                "operationId": "exportCampaign",
-                "summary": "All answers as a file: CSV (streamed) or XLSX with a codebook sheet",
-                "tags": ["responses"],
-                "parameters": [
-                    _CODE,
-                    {
-                        "name": "format",
-                        "in": "query",
-                        "schema": {"type": "string", "enum": ["csv", "xlsx"], "default": "csv"},
-                    },
-                    {
-                        "name": "language",
-                        "in": "query",
-                        "schema": {"type": "string", "enum": ["fr", "nl", "en"]},
-                    },
-                    {
-                        "name": "codes",
-                        "in": "query",
-                        "schema": {"type": "boolean", "default": False},
-                        "description": "Choice codes instead of labels.",
-                    },
-                ],
-                "responses": {
-                    "200": {
-                        "description": "One row per conversation.",
-                        "content": {
-                            "text/csv": {"schema": {"type": "string"}},
-                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
-                                "schema": {"type": "string", "format": "binary"}
-                            },
-                        },
-                    },
-                    **_errors(401, 404, 422),
-                },
-            }
-        },
-    )
+    add_export_paths(spec)
     document = spec.to_dict()
     document["security"] = [{"bearer": []}]
     document["paths"].setdefault("/openapi.json", {})["get"] = {

@@ -1,7 +1,8 @@
 """Export pages: request a CSV or XLSX (built by a worker), follow its progress, download it when ready.
 
 Everything works without JavaScript: the request is a POST form (with its CSRF token), and the status
-page refreshes itself with a ``<meta http-equiv="refresh">`` while the export is being built.
+page refreshes itself with a ``<meta http-equiv="refresh">`` while the export is being built. Each
+download of a finished file is written to the audit trail, as the request was.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from service.models import Export
-from service.results.export_jobs import export_file, request_export
+from service.results.export_jobs import enqueue_export, export_file, record_download, request_export
 from service.results.exports import FORMATS, ExportError, count_rows
 from service.results.phrases import LANGUAGES
 from service.web.auth import requires, staff
@@ -26,9 +27,6 @@ log = logging.getLogger(__name__)
 
 bp = Blueprint("exports", __name__, url_prefix="/campaigns")
 
-BUILD_JOB = "workers.exports.build_export"
-BUILD_TIMEOUT = 3600
-"""Seconds a worker may spend on one export: an XLSX of 100,000 conversations takes a few minutes."""
 MIME = {
     "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -83,7 +81,7 @@ def create(code: str) -> ResponseReturnValue:
         return redirect(url_for("exports.index", code=campaign.code))
     session.commit()
     try:
-        runtime().jobs.enqueue(BUILD_JOB, export.id, queue="default", job_timeout=BUILD_TIMEOUT)
+        enqueue_export(runtime(), export.id)
     except Exception:
         log.exception("could not enqueue export %s", export.id)
         flash(_("The export could not be started; try again in a moment."), "error")
@@ -112,5 +110,10 @@ def download(code: str, export_id: int) -> ResponseReturnValue:
     path = export_file(runtime().settings.instance_path, export)
     if path is None:
         abort(404)
+    session = db()
+    record_download(session, export, campaign.code, via="web", user_id=staff().id)
+    session.commit()
     name = f"{campaign.code}-{export.created_at:%Y%m%d-%H%M}.{export.format}"
-    return send_file(path, mimetype=MIME[export.format], as_attachment=True, download_name=name, max_age=0)
+    response = send_file(path, mimetype=MIME[export.format], as_attachment=True, download_name=name)
+    response.headers["Cache-Control"] = "no-store"  # row-level data: kept by no cache, shared or private
+    return response

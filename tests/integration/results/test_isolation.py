@@ -16,6 +16,12 @@ from tests.integration.results.reference import Reference, build_reference
 from tests.integration.web.staff_support import csrf_token, signed_in
 
 BLUEPRINTS = ("results", "exports", "federation")
+API_EXPORTS = (
+    "api.export_campaign",
+    "api.request_campaign_export",
+    "api.export_status",
+    "api.download_export",
+)
 
 
 @pytest.fixture
@@ -27,7 +33,7 @@ def _routes(app: Flask) -> list[tuple[str, str, str]]:
     return sorted(
         (rule.endpoint, rule.rule, method)
         for rule in app.url_map.iter_rules()
-        if rule.endpoint.split(".")[0] in BLUEPRINTS or rule.endpoint == "api.export_campaign"
+        if rule.endpoint.split(".")[0] in BLUEPRINTS or rule.endpoint in API_EXPORTS
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
     )
 
@@ -58,6 +64,9 @@ def test_every_results_route_is_closed_to_other_organizations(
         ("federation.benchmark_page", "GET"): "/federations/atelier-un/reference",
         ("federation.benchmark_csv", "GET"): "/federations/atelier-un/reference.csv",
         ("api.export_campaign", "GET"): f"/api/v1/campaigns/{code}/export",
+        ("api.request_campaign_export", "POST"): f"/api/v1/campaigns/{code}/exports",
+        ("api.export_status", "GET"): f"/api/v1/campaigns/{code}/exports/{export_id}",
+        ("api.download_export", "GET"): f"/api/v1/campaigns/{code}/exports/{export_id}/download",
     }
     assert {(endpoint, method) for endpoint, _, method in _routes(app)} == set(cases), (
         "a results route has no case"
@@ -67,8 +76,8 @@ def test_every_results_route_is_closed_to_other_organizations(
     api = app.test_client()
     secrets = ("Plus de contacts", "Atelier Un", "Référence")  # the code itself is in the URL they asked for
     for (endpoint, method), path in cases.items():
-        if endpoint == "api.export_campaign":
-            response = api.get(path, headers={"Authorization": f"Bearer {their_token}"})
+        if endpoint in API_EXPORTS:
+            response = api.open(path, method=method, headers={"Authorization": f"Bearer {their_token}"})
         elif method == "POST":
             response = other.post(path, data={"csrf_token": other_token, "format": "csv", "language": "fr"})
         else:
@@ -82,8 +91,8 @@ def test_every_results_route_is_closed_to_other_organizations(
     # signed out, every page sends to the sign-in page
     anonymous = app.test_client()
     for (endpoint, method), path in cases.items():
-        if endpoint == "api.export_campaign":
-            assert anonymous.get(path).status_code == 401
+        if endpoint in API_EXPORTS:
+            assert anonymous.open(path, method=method).status_code == 401
         elif method == "GET":
             response = anonymous.get(path)
             assert response.status_code == 302 and "/login" in response.headers["Location"], endpoint
