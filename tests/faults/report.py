@@ -39,6 +39,8 @@ TOTALS = (
     ("invitations", "invitations to send"),
     ("sent_at_provider", "messages accepted by the (fake) provider"),
     ("reconciled", "sends found at the provider after a kill, recorded without sending again"),
+    ("conversations_scored", "completions scored by workers killed mid-scoring (each counted once)"),
+    ("scoring_jobs_offered_by_sweep", "scoring jobs the sweep offered again after a kill"),
 )
 AREAS = (
     "Duplicate webhooks",
@@ -75,7 +77,11 @@ once.
   the forking Worker in one run) on a private redis-server and the test database, sending through the
   Twilio SDK to the fake Twilio (slowed a little so kills land mid-call): SIGKILLed a random moment after
   taking the launch job, then after a random number of messages, then a last worker and the periodic
-  sweep run until all is settled. Every contact gets exactly one message at the provider.
+  sweep run until all is settled. Every contact gets exactly one message at the provider. And
+  (`test_scoring_kills.py`) a `vises worker --queue scoring` SIGKILLed two or three times, at random
+  moments, while it scores a backlog of 3,000 completions in batches, then a last worker and the sweep:
+  every completion is scored once, one score per indicator, and the campaign's aggregates are what
+  `rescore_campaign` recomputes from the stored answers.
 - **Redis outage** (`test_redis_outage.py`): a launch queued, conversations answered on the web, by SMS
   and Telegram; Redis stopped mid-campaign (turns go on), started again empty; the sweep re-enqueues
   the lost sends and scoring jobs and a real `vises worker --burst` does them.

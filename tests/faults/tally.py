@@ -8,7 +8,9 @@ Counts use a small shared vocabulary, so ``tests/faults/report.py`` can add them
 * ``kills``: processes SIGKILLed; ``restarts``: processes or servers started again after a fault;
 * ``outages``: Redis or PostgreSQL taken away; ``refused``: requests answered 503 during one;
 * ``answers_acknowledged`` and ``answers_stored``; ``answers_lost`` (must be 0);
-* ``invitations`` and ``sent_at_provider`` (each invitation counted once at the fake provider).
+* ``invitations`` and ``sent_at_provider`` (each invitation counted once at the fake provider);
+* ``conversations_scored`` (completions scored once despite killed workers), and
+  ``scoring_jobs_offered_by_sweep``.
 
 Any other key is reported as it is.
 """
