@@ -666,6 +666,9 @@ class _Handler:
         # The object in hand now matches the row: nothing for a later flush to write again.
         for name, value in values.items():
             set_committed_value(conversation, name, value)
+        if turn.outcome is Outcome.REFUSED:
+            # A refusal is kept alone: the consent record, the conversation's status, and no address.
+            respondents.forget_refuser(self.session, conversation.id, conversation.identity_id, now=self.now)
 
     def _record_consent(self, context: _Context, *, given: bool) -> None:
         consent = context.questionnaire.consent

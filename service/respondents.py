@@ -6,7 +6,7 @@ import secrets
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, delete, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from service.identities import IdentityVault
@@ -16,6 +16,7 @@ from service.models import (
     Conversation,
     ConversationStatus,
     Identity,
+    InboundMessage,
     OptOut,
     OutboundMessage,
     OutboundStatus,
@@ -161,3 +162,53 @@ def opt_in(
         .values(opted_in_at=now)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def forget_refuser(session: Session, conversation_id: int, identity_id: int | None, *, now: datetime) -> bool:
+    """After consent was refused, delete the identity that brought the refusal unless something else needs it.
+
+    The refused conversation, its respondent's pseudonym and its consent record stay (the consent ledger);
+    the address goes (keyed hash and ciphertext, as the whole row) unless the identity is the way to a
+    contact-list entry of the respondent (invitations, reminders, their opt-out) or carries another of
+    their conversations. The web's browser token stays: it holds nothing to reach the person with, and it
+    is what shows them their refusal when they come back. Inbound messages keep their provider ids (a
+    redelivery of the refusal must still be recognised) but no longer point to the conversation.
+    Returns True when the identity was deleted.
+    """
+    if identity_id is None:
+        return False
+    identity = session.get(Identity, identity_id)
+    if identity is None or identity.channel not in REACHABLE_CHANNELS:
+        return False
+    still_needed = session.scalar(
+        select(
+            or_(
+                exists().where(
+                    or_(Contact.identity_id == identity.id, Contact.respondent_id == identity.respondent_id)
+                ),
+                exists().where(Conversation.identity_id == identity.id, Conversation.id != conversation_id),
+            )
+        )
+    )
+    if still_needed:
+        return False
+    # The foreign keys say SET NULL, but SQLite enforces them only when asked: set them here, on every backend.
+    session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.identity_id == identity.id, OutboundMessage.status == OutboundStatus.QUEUED)
+        .values(status=OutboundStatus.CANCELED, error_code="refused", updated_at=now)
+    )
+    session.execute(
+        update(OutboundMessage).where(OutboundMessage.identity_id == identity.id).values(identity_id=None)
+    )
+    session.execute(
+        update(Conversation).where(Conversation.identity_id == identity.id).values(identity_id=None)
+    )
+    session.execute(
+        update(InboundMessage)
+        .where(InboundMessage.conversation_id == conversation_id)
+        .values(conversation_id=None)
+    )
+    session.execute(delete(Identity).where(Identity.id == identity.id))
+    session.expunge(identity)
+    return True
