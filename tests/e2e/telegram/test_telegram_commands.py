@@ -179,12 +179,18 @@ def test_ctrl_c_stops_vises_telegram_poll_and_confirms_what_it_handled(
     try:
         # Wait for the next long poll after the reply: by then the update is handled and the offset past it.
         handled = start["update_id"] + 1
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not any(
-            c.method == "getUpdates" and c.params.get("offset") == handled for c in telegram_api.calls
-        ):
+
+        def polled_past_it() -> bool:
+            return any(
+                c.method == "getUpdates" and c.params.get("offset") == handled for c in telegram_api.calls
+            )
+
+        # Generous: starting a Python process that imports the whole service takes long on a busy machine.
+        deadline = time.monotonic() + 150
+        while time.monotonic() < deadline and not polled_past_it():
             assert process.poll() is None, process.stdout.read() if process.stdout else ""
             time.sleep(0.05)
+        assert polled_past_it(), "vises telegram poll never handled the update"
         process.send_signal(stop_signal)
         output, _ = process.communicate(timeout=60)
     finally:
