@@ -13,33 +13,20 @@ from flask.typing import ResponseReturnValue
 from service.web.api import schemas
 from service.web.api.base import bp
 from service.web.api.openapi_exports import add_export_paths
+from service.web.api.openapi_parts import CODE, JSON, body, errors
 from service.web.database import runtime
 
-_JSON = "application/json"
-
-
-def _body(schema: str, description: str) -> dict[str, Any]:
-    return {"description": description, "content": {_JSON: {"schema": schema}}}
+_ERRORS = {
+    400: "The body is not JSON.",
+    401: "No token, or an unknown or revoked one.",
+    404: "No such campaign in the token's organization.",
+    409: "The campaign's state does not allow this.",
+    422: "The request breaks a rule; `errors` names each field.",
+}
 
 
 def _errors(*codes: int) -> dict[str, Any]:
-    descriptions = {
-        400: "The body is not JSON.",
-        401: "No token, or an unknown or revoked one.",
-        404: "No such campaign in the token's organization.",
-        409: "The campaign's state does not allow this.",
-        422: "The request breaks a rule; `errors` names each field.",
-    }
-    return {str(code): _body("Error", descriptions[code]) for code in codes}
-
-
-_CODE = {
-    "name": "code",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "string"},
-    "description": "The campaign's code.",
-}
+    return errors(_ERRORS, *codes)
 
 
 def _transition(action: str, summary: str) -> dict[str, Any]:
@@ -48,9 +35,9 @@ def _transition(action: str, summary: str) -> dict[str, Any]:
             "operationId": f"{action}Campaign",
             "summary": summary,
             "tags": ["campaigns"],
-            "parameters": [_CODE],
+            "parameters": [CODE],
             "responses": {
-                "200": _body("Campaign", "The campaign after the change."),
+                "200": body("Campaign", "The campaign after the change."),
                 **_errors(401, 404, 409),
             },
         }
@@ -100,7 +87,7 @@ def build_spec(server_url: str) -> dict[str, Any]:
                 "operationId": "listCampaigns",
                 "summary": "The organization's campaigns with their live counts",
                 "tags": ["campaigns"],
-                "responses": {"200": _body("CampaignList", "Newest first."), **_errors(401)},
+                "responses": {"200": body("CampaignList", "Newest first."), **_errors(401)},
             },
             "post": {
                 "operationId": "createCampaign",
@@ -111,8 +98,8 @@ def build_spec(server_url: str) -> dict[str, Any]:
                     "on another questionnaire is refused with 422 and `errors.baseline`."
                 ),
                 "tags": ["campaigns"],
-                "requestBody": {"required": True, "content": {_JSON: {"schema": "CampaignCreate"}}},
-                "responses": {"201": _body("Campaign", "The new draft."), **_errors(400, 401, 409, 422)},
+                "requestBody": {"required": True, "content": {JSON: {"schema": "CampaignCreate"}}},
+                "responses": {"201": body("Campaign", "The new draft."), **_errors(400, 401, 409, 422)},
             },
         },
     )
@@ -123,8 +110,8 @@ def build_spec(server_url: str) -> dict[str, Any]:
                 "operationId": "getCampaign",
                 "summary": "One campaign with its live counts",
                 "tags": ["campaigns"],
-                "parameters": [_CODE],
-                "responses": {"200": _body("Campaign", "The campaign."), **_errors(401, 404)},
+                "parameters": [CODE],
+                "responses": {"200": body("Campaign", "The campaign."), **_errors(401, 404)},
             }
         },
     )
@@ -145,7 +132,7 @@ def build_spec(server_url: str) -> dict[str, Any]:
                 ),
                 "tags": ["contacts"],
                 "parameters": [
-                    _CODE,
+                    CODE,
                     {
                         "name": "channel",
                         "in": "query",
@@ -160,19 +147,19 @@ def build_spec(server_url: str) -> dict[str, Any]:
                 "requestBody": {
                     "required": True,
                     "content": {
-                        _JSON: {"schema": "ContactsUpload"},
+                        JSON: {"schema": "ContactsUpload"},
                         "text/csv": {"schema": {"type": "string"}},
                     },
                 },
                 "responses": {
-                    "200": _body("ContactsReport", "Every contact was imported."),
+                    "200": body("ContactsReport", "Every contact was imported."),
                     "422": {
                         "description": (
                             "Nothing was imported: `errors` lists each bad line (a contacts report), or names"
                             " each bad field of the request (channel, region, the body's shape)."
                         ),
                         "content": {
-                            _JSON: {
+                            JSON: {
                                 "schema": {
                                     "oneOf": [
                                         {"$ref": "#/components/schemas/ContactsReport"},
@@ -195,7 +182,7 @@ def build_spec(server_url: str) -> dict[str, Any]:
                 "summary": "Answers by question id, one conversation per item, oldest first",
                 "tags": ["responses"],
                 "parameters": [
-                    _CODE,
+                    CODE,
                     {
                         "name": "cursor",
                         "in": "query",
@@ -216,7 +203,7 @@ def build_spec(server_url: str) -> dict[str, Any]:
                         },
                     },
                 ],
-                "responses": {"200": _body("ResponsePage", "One page."), **_errors(401, 404, 422)},
+                "responses": {"200": body("ResponsePage", "One page."), **_errors(401, 404, 422)},
             }
         },
     )
@@ -230,7 +217,7 @@ def build_spec(server_url: str) -> dict[str, Any]:
         "responses": {
             "200": {
                 "description": "The OpenAPI document.",
-                "content": {_JSON: {"schema": {"type": "object"}}},
+                "content": {JSON: {"schema": {"type": "object"}}},
             }
         },
     }

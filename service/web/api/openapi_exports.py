@@ -8,8 +8,8 @@ from typing import Any
 from apispec import APISpec
 
 from service.web.api.export_schemas import ExportRequestSchema, ExportSchema
+from service.web.api.openapi_parts import CODE, JSON, errors
 
-_JSON = "application/json"
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _ERRORS = {
     400: "The body is neither JSON nor empty.",
@@ -17,13 +17,6 @@ _ERRORS = {
     404: "No such campaign in the token's organization, or no such export of it.",
     409: "The export is not done yet (queued or running), or it failed.",
     422: "The request breaks a rule; `errors` names each field.",
-}
-_CODE = {
-    "name": "code",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "string"},
-    "description": "The campaign's code.",
 }
 _EXPORT_ID = {
     "name": "export_id",
@@ -35,9 +28,7 @@ _EXPORT_ID = {
 
 
 def _errors(*codes: int) -> dict[str, Any]:
-    return {
-        str(code): {"description": _ERRORS[code], "content": {_JSON: {"schema": "Error"}}} for code in codes
-    }
+    return errors(_ERRORS, *codes)
 
 
 def _accepted() -> dict[str, Any]:
@@ -47,7 +38,7 @@ def _accepted() -> dict[str, Any]:
             "`done`, then fetch `download_url`."
         ),
         "headers": {"Location": {"description": "The export's status URL.", "schema": {"type": "string"}}},
-        "content": {_JSON: {"schema": "Export"}},
+        "content": {JSON: {"schema": "Export"}},
     }
 
 
@@ -68,7 +59,7 @@ def add_export_paths(spec: APISpec) -> None:
                 ),
                 "tags": ["responses"],
                 "parameters": [
-                    _CODE,
+                    CODE,
                     {
                         "name": "format",
                         "in": "query",
@@ -104,11 +95,11 @@ def add_export_paths(spec: APISpec) -> None:
                 "operationId": "requestExport",
                 "summary": "Ask a worker to build a CSV or XLSX of all answers (one row per conversation)",
                 "tags": ["responses"],
-                "parameters": [_CODE],
+                "parameters": [CODE],
                 "requestBody": {
                     "required": False,
                     "description": "Left out: an XLSX with labels in the campaign's default language.",
-                    "content": {_JSON: {"schema": "ExportRequest"}},
+                    "content": {JSON: {"schema": "ExportRequest"}},
                 },
                 "responses": {"202": _accepted(), **_errors(400, 401, 404, 422)},
             }
@@ -121,9 +112,9 @@ def add_export_paths(spec: APISpec) -> None:
                 "operationId": "getExport",
                 "summary": "An export's status: queued, running, done (with its download URL) or failed",
                 "tags": ["responses"],
-                "parameters": [_CODE, _EXPORT_ID],
+                "parameters": [CODE, _EXPORT_ID],
                 "responses": {
-                    "200": {"description": "The export.", "content": {_JSON: {"schema": "Export"}}},
+                    "200": {"description": "The export.", "content": {JSON: {"schema": "Export"}}},
                     **_errors(401, 404),
                 },
             }
@@ -136,7 +127,7 @@ def add_export_paths(spec: APISpec) -> None:
                 "operationId": "downloadExport",
                 "summary": "The file of a finished export",
                 "tags": ["responses"],
-                "parameters": [_CODE, _EXPORT_ID],
+                "parameters": [CODE, _EXPORT_ID],
                 "responses": {
                     "200": {
                         "description": "One row per conversation (XLSX: the data sheet, then the codebook).",
