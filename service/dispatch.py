@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -30,6 +30,7 @@ from redis import Redis
 from rq import Queue, Retry
 from rq.job import Job, JobStatus
 from rq.worker import Worker
+from sqlalchemy import Select
 
 from service.jobs import RedisJobs
 from service.runtime import Runtime
@@ -71,6 +72,24 @@ class JobSpec:
             if self.retry_intervals
             else None
         )
+
+
+def offer_in_pages(
+    runtime: Runtime,
+    spec: JobSpec,
+    job_id: Callable[[int], str],
+    ids_after: Callable[[int], Select[Any]],
+) -> int:
+    """Enqueue a job per id that has no live job yet, reading the ids a page at a time (``ids_after(last)``
+    selects the next page, in id order, with its own limit); returns how many were enqueued."""
+    count, after = 0, 0
+    while True:
+        with runtime.transaction() as session:
+            ids = list(session.scalars(ids_after(after)))
+        if not ids:
+            return count
+        after = ids[-1]
+        count += enqueue_once(runtime, spec, ((job_id(i), (i,)) for i in ids))
 
 
 def enqueue_once(runtime: Runtime, spec: JobSpec, jobs: Iterable[tuple[str, Sequence[Any]]]) -> int:

@@ -26,7 +26,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from service.delivery_status import forget_stale_reports
-from service.dispatch import JobSpec, enqueue_once
+from service.dispatch import JobSpec, enqueue_once, offer_in_pages
 from service.launches import LAUNCH, launch_job_id
 from service.models import (
     Campaign,
@@ -89,26 +89,22 @@ def _unfinished_launches(runtime: Runtime, now: datetime) -> int:
 
 
 def _unscored(runtime: Runtime, now: datetime) -> int:
-    count, after = 0, 0
-    while True:
-        with runtime.transaction() as session:
-            ids = list(
-                session.scalars(
-                    select(Conversation.id)
-                    .where(
-                        Conversation.status == ConversationStatus.COMPLETED,
-                        Conversation.scored_at.is_(None),
-                        Conversation.completed_at <= now - GRACE,
-                        Conversation.id > after,
-                    )
-                    .order_by(Conversation.id)
-                    .limit(BATCH)
-                )
+    return offer_in_pages(
+        runtime,
+        SCORE,
+        score_job_id,
+        lambda after: (
+            select(Conversation.id)
+            .where(
+                Conversation.status == ConversationStatus.COMPLETED,
+                Conversation.scored_at.is_(None),
+                Conversation.completed_at <= now - GRACE,
+                Conversation.id > after,
             )
-        if not ids:
-            return count
-        after = ids[-1]
-        count += enqueue_once(runtime, SCORE, ((score_job_id(i), (i,)) for i in ids))
+            .order_by(Conversation.id)
+            .limit(BATCH)
+        ),
+    )
 
 
 def _pending(runtime: Runtime, now: datetime, status: OutboundStatus, untouched_since: datetime) -> int:

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from service import audit
 from service.audit import Action
 from service.definitions import definition
-from service.dispatch import JobSpec, enqueue_once
+from service.dispatch import JobSpec, enqueue_once, offer_in_pages
 from service.models import AuditEvent, Campaign, Export, Organization, utcnow
 from service.results import phrases
 from service.results.codebook import codebook_rows
@@ -180,27 +180,23 @@ def sweep_exports(
     running_after: timedelta = RUNNING_STALE_AFTER,
 ) -> int:
     """Offer again exports left queued or running too long (enqueue failed, job lost); returns how many."""
-    count, after = 0, 0
-    while True:
-        with runtime.transaction() as session:
-            ids = list(
-                session.scalars(
-                    select(Export.id)
-                    .where(
-                        or_(
-                            and_(Export.status == "queued", Export.created_at <= now - queued_after),
-                            and_(Export.status == "running", Export.created_at <= now - running_after),
-                        ),
-                        Export.id > after,
-                    )
-                    .order_by(Export.id)
-                    .limit(SWEEP_BATCH)
-                )
+    return offer_in_pages(
+        runtime,
+        BUILD,
+        export_job_id,
+        lambda after: (
+            select(Export.id)
+            .where(
+                or_(
+                    and_(Export.status == "queued", Export.created_at <= now - queued_after),
+                    and_(Export.status == "running", Export.created_at <= now - running_after),
+                ),
+                Export.id > after,
             )
-        if not ids:
-            return count
-        after = ids[-1]
-        count += enqueue_once(runtime, BUILD, ((export_job_id(i), (i,)) for i in ids))
+            .order_by(Export.id)
+            .limit(SWEEP_BATCH)
+        ),
+    )
 
 
 def exports_folder(instance_path: Path) -> Path:
