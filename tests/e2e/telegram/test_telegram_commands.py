@@ -167,6 +167,9 @@ def test_ctrl_c_stops_vises_telegram_poll_and_confirms_what_it_handled(
     command = [
         sys.executable,
         "-c",
+        # A job started in the background (CI under nohup, `&`) inherits SIGINT ignored, and Python then
+        # never turns it into KeyboardInterrupt: restore what Ctrl-C meets in a terminal.
+        "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
         "from service.cli import main; main()",
         "telegram",
         "poll",
@@ -174,7 +177,12 @@ def test_ctrl_c_stops_vises_telegram_poll_and_confirms_what_it_handled(
         "1",
     ]
     process = subprocess.Popen(
-        command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        command,
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         # Wait for the next long poll after the reply: by then the update is handled and the offset past it.
@@ -197,6 +205,8 @@ def test_ctrl_c_stops_vises_telegram_poll_and_confirms_what_it_handled(
         if process.poll() is None:
             process.kill()
             process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
     assert process.returncode == 0, output
     assert "Stopping." in output
     # The long poll in flight is abandoned; then the handled update is confirmed (offset past it, limit 1).
