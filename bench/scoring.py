@@ -28,10 +28,9 @@ from bench.stack import Stack, ratio, timed, write_result
 from questionnaires.scoring import score_conversation as score_answers
 from service.aggregates import load_tallies
 from service.models import Conversation
-from service.scores import offer_for_scoring
+from service.scores import SCORING_JOB, offer_for_scoring
 
 WORKERS = 2
-SCORING_JOB = "workers.scoring.score_conversation"
 
 
 def _answers(stack: Stack, campaign_id: int) -> dict[int, dict[str, Any]]:

@@ -40,9 +40,10 @@ from service.models import (
 from service.outbound import dispatch
 from service.results.export_jobs import sweep_exports
 from service.runtime import Runtime
+from service.scores import SCORING_JOB
 from service.tuning import tuning
 
-SCORE = JobSpec("workers.scoring.score_conversation", queue="scoring", timeout=120)
+SCORE = JobSpec(SCORING_JOB, queue="scoring", timeout=120)
 GRACE = timedelta(minutes=1)
 """Rows younger than this are still being enqueued by whoever created them."""
 BATCH = 1000
